@@ -1,0 +1,121 @@
+# streamml build. `make` builds build/libstreamml.{a,so}, build/streamml and the unit tests;
+# `make check` runs the test suite; `make asan` builds and runs it with ASan+UBSan in build-asan/;
+# `make fuzz` builds the libFuzzer targets with clang and runs them long; `make bench` runs the benchmarks.
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+SAN     ?=
+OPT     ?= -O2
+
+SOVERSION := 0
+VERSION   := 0.1.0
+
+# Dependencies come through pkg-config.
+PKGS := zlib libzstd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers
+CSTD   := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT := -O1
+endif
+CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) $(SANFLAGS) -fPIC -fvisibility=hidden -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL := $(PKG_LIBS) -lm -lpthread $(LDLIBS)
+LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
+
+STAGES   := common parse features models optim store io engine serve
+LIB_SRC  := $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c))
+CLI_SRC  := $(wildcard src/cli/*.c)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+HEADERS  := $(wildcard include/streamml/*.h)
+
+STATIC := $(BUILD)/libstreamml.a
+SHARED := $(BUILD)/libstreamml.so.$(VERSION)
+BIN    := $(BUILD)/streamml
+
+.PHONY: all lib check check-long asan fuzz fuzz-short bench install clean tsan analyze
+all: lib $(BIN) $(TEST_BIN) $(BENCH_BIN)
+lib: $(STATIC) $(SHARED)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libstreamml.so.$(SOVERSION) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	ln -sf libstreamml.so.$(VERSION) $(BUILD)/libstreamml.so.$(SOVERSION)
+	ln -sf libstreamml.so.$(SOVERSION) $(BUILD)/libstreamml.so
+
+$(BIN): $(CLI_OBJ) $(STATIC)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(STATIC) $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS_ALL) $(LDLIBS_ALL)
+
+$(BUILD)/bench/%: bench/%.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O3 -march=native -o $@ $< $(STATIC) $(LDFLAGS_ALL) $(LDLIBS_ALL)
+
+$(BUILD)/streamml.pc: streamml.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@PKGS@|$(PKGS)|g' $< > $@
+
+# The test suite: unit tests, integration tests, short fuzz runs. Prints "N passed, N failed".
+check: all
+	tests/run.sh $(BUILD)
+
+asan:
+	$(MAKE) BUILD=build-asan SAN=1 all
+	SML_SANITIZED=1 tests/run.sh build-asan
+
+# Slow suites kept out of the default test command.
+check-long: all
+	SML_LONG=1 tests/run.sh $(BUILD)
+
+# libFuzzer targets (clang). fuzz-short is part of the test command; fuzz runs each target for FUZZ_SECONDS.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_SECONDS ?= 300
+FUZZ_FLAGS := $(CSTD) -O1 -g -Iinclude -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm -lpthread
+fuzz-build: $(FUZZ_BIN)
+fuzz-short: $(FUZZ_BIN)
+	tests/fuzz/run.sh short $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh long $(FUZZ_BIN)
+
+bench: all
+	bench/run.sh $(BUILD)
+
+install: lib $(BIN) $(BUILD)/streamml.pc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/streamml \
+	           $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/streamml
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/libstreamml.a
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/libstreamml.so.$(VERSION)
+	ln -sf libstreamml.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libstreamml.so.$(SOVERSION)
+	ln -sf libstreamml.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libstreamml.so
+	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/streamml/
+	install -m 644 $(BUILD)/streamml.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/streamml.pc
+
+clean:
+	rm -rf build build-asan build-fuzz build-tsan
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

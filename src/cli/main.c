@@ -1,0 +1,102 @@
+/*
+ * streamml: the command. A git-style dispatch table; each subcommand lives in cmd_<name>.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const cli_command commands[] = {
+    {"gen", cmd_gen, "Generate a deterministic synthetic dataset (loans, feed)",
+     "gen loans|feed [--rows N] [--seed S] [--format csv|jsonl] [--drift-at ROW] [--truth FILE] [-o FILE]",
+     "Writes a synthetic dataset. `loans` has the 14 columns of the LendingClub loan data with a not.fully.paid\n"
+     "label drawn from a logistic model; `feed` has the seed-000 feed columns with metadata_numPhotos drawn from a\n"
+     "linear model plus noise. The same seed gives the same bytes. --drift-at changes the true coefficients at that\n"
+     "row; --truth writes the coefficients used (JSON)."},
+    {"schema", cmd_schema, "Infer and print the schema of a CSV or JSONL file",
+     "schema FILE|- [--json] [--sample-rows N] [--categorical COLS] [--numeric COLS] [--label COL]",
+     "Reads the head of the input (--sample-rows records), decides for each column whether it is numeric or\n"
+     "categorical, and prints its missing rate, cardinality and range. The JSON form (--json) can be edited and\n"
+     "given back with --schema FILE to override inference."},
+    {"help", cmd_help, "Show help for a command, or `help config` for every setting", "help [COMMAND|config]",
+     NULL},
+};
+
+static const size_t ncommands = sizeof commands / sizeof commands[0];
+
+const cli_command *cli_find_command(const char *name)
+{
+    for (size_t i = 0; i < ncommands; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: streamml <command> [options]\n\n"
+                 "streamml trains, applies and keeps updating machine-learning models on live data streams.\n\n"
+                 "Commands:\n");
+    for (size_t i = 0; i < ncommands; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nEvery command takes --help, --set KEY=VALUE and --config FILE.\n"
+                 "`streamml help config` lists every setting. `streamml --version` prints the version.\n");
+}
+
+static void print_config(FILE *out)
+{
+    size_t n;
+    const sml_prop *p = sml_conf_props(&n);
+    static const char *tname[] = {"int", "number", "bool", "string", "duration", "enum", "list"};
+    fprintf(out, "Settings (flag --a-b is key a_b; also --set a_b=VALUE or a config file line a_b = VALUE).\n"
+                 "Keys with a dot (kafka.*) are passed through to the component they name.\n\n");
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, "%-20s %-8s default: %s", p[i].name, tname[p[i].type], p[i].def ? p[i].def : "(unset)");
+        if (p[i].choices)
+            fprintf(out, "  one of: %s", p[i].choices);
+        if (p[i].min <= p[i].max && p[i].type != SML_PROP_DURATION)
+            fprintf(out, "  range: [%.15g, %.15g]", p[i].min, p[i].max);
+        fprintf(out, "\n    %s\n    used by: %s\n", p[i].doc, p[i].commands);
+    }
+}
+
+int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "config") == 0) {
+        print_config(stdout);
+        return EXIT_OK;
+    }
+    const cli_command *c = cli_find_command(argv[1]);
+    if (!c) {
+        cli_error("help", "unknown command \"%s\" (see `streamml --help`)", argv[1]);
+        return EXIT_USAGE;
+    }
+    cli_print_command_help(c, stdout);
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("streamml %s\n", sml_version());
+        return EXIT_OK;
+    }
+    const cli_command *c = cli_find_command(argv[1]);
+    if (!c) {
+        fprintf(stderr, "streamml: unknown command \"%s\" (see `streamml --help`)\n", argv[1]);
+        return EXIT_USAGE;
+    }
+    return c->run(argc - 1, argv + 1);
+}
