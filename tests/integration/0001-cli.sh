@@ -1,5 +1,5 @@
 # The command as a user meets it: help, version, exit codes, one-line errors.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 expect_exit 0 "$SML" --help
 grep -q '^usage: streamml <command>' "$T/stdout" || fail "--help"

@@ -1,5 +1,5 @@
 # The shared library exports only sml_ symbols, has a soname, and installs with a working pkg-config file.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 so="$SML_BUILD/libstreamml.so"
 [ -e "$so" ] || fail "no $so"
 bad=$(nm -D --defined-only "$so" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | grep -v '^sml_' || true)
