@@ -70,6 +70,14 @@ $(BUILD)/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -O3 -march=native -o $@ $< $(STATIC) $(LDFLAGS_ALL) $(LDLIBS_ALL)
 
+# Generated at build time: the power-of-five tables of the number parser and formatter (src/common/num.c).
+$(BUILD)/gen/num_pow5.h build-fuzz/gen/num_pow5.h: tools/gen_num_pow5.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O1 $(WARN) -o $(dir $@)gen_num_pow5 $<
+	$(dir $@)gen_num_pow5 > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/src/common/num.o: $(BUILD)/gen/num_pow5.h
+$(BUILD)/obj/src/common/num.o: CFLAGS_ALL += -I$(BUILD)/gen
+
 $(BUILD)/streamml.pc: streamml.pc.in
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@PKGS@|$(PKGS)|g' $< > $@
@@ -95,6 +103,8 @@ FUZZ_FLAGS := $(CSTD) -O1 -g -Iinclude -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,add
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
 	@mkdir -p build-fuzz
 	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm -lpthread
+$(FUZZ_BIN): build-fuzz/gen/num_pow5.h
+$(FUZZ_BIN): FUZZ_FLAGS += -Ibuild-fuzz/gen
 fuzz-build: $(FUZZ_BIN)
 fuzz-short: $(FUZZ_BIN)
 	tests/fuzz/run.sh short $(FUZZ_BIN)
