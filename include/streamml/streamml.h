@@ -15,6 +15,7 @@
 #include "streamml/conf.h"
 #include "streamml/record.h"
 #include "streamml/parse.h"
+#include "streamml/textout.h"
 
 #ifdef __cplusplus
 extern "C" {
