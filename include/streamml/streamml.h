@@ -16,6 +16,7 @@
 #include "streamml/record.h"
 #include "streamml/parse.h"
 #include "streamml/textout.h"
+#include "streamml/gen.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -92,6 +92,21 @@ static inline int out_byte(sml_textout *t, char c)
     return out(t, &c, 1);
 }
 
+/* Room for n (small) bytes at the end of the buffer, flushing first if needed; NULL after a failed write.
+ * The caller then commits what it wrote with t->len += used (and t->bytes). */
+static char *reserve(sml_textout *t, size_t n)
+{
+    if (t->len + n > SML_TEXTOUT_BUFSZ && flush_buffer(t) < 0)
+        return NULL;
+    return t->buf + t->len;
+}
+
+static void commit(sml_textout *t, size_t n)
+{
+    t->len += n;
+    t->bytes += n;
+}
+
 /* ---------------------------------------------------------------- numbers */
 
 /* Decimal digits of u, written backwards ending at end; returns the start. */
@@ -398,24 +413,28 @@ int sml_textout_put_num(sml_textout *t, double v, sml_error *err)
 
 int sml_textout_put_int(sml_textout *t, int64_t v, sml_error *err)
 {
-    char buf[24];
     int rc = next_value(t, err);
     if (rc < 0)
         return rc;
-    size_t n = format_int(v, buf);
-    return out(t, buf, n) < 0 ? sticky(t, err) : 0;
+    char *p = reserve(t, 24);
+    if (!p)
+        return sticky(t, err);
+    commit(t, format_int(v, p));
+    return 0;
 }
 
 int sml_textout_put_fixed(sml_textout *t, int64_t scaled, unsigned decimals, sml_error *err)
 {
-    char buf[48];
     if (decimals > 18)
         return sml_fail(err, SML_EINVAL, "textout: %u decimals (at most 18)", decimals);
     int rc = next_value(t, err);
     if (rc < 0)
         return rc;
-    size_t n = format_fixed(scaled, decimals, buf);
-    return out(t, buf, n) < 0 ? sticky(t, err) : 0;
+    char *p = reserve(t, 48);
+    if (!p)
+        return sticky(t, err);
+    commit(t, format_fixed(scaled, decimals, p));
+    return 0;
 }
 
 int sml_textout_put_str(sml_textout *t, const char *s, size_t len, sml_error *err)
