@@ -15,6 +15,8 @@
 #include "streamml/conf.h"
 #include "streamml/record.h"
 #include "streamml/parse.h"
+#include "streamml/textout.h"
+#include "streamml/gen.h"
 
 #ifdef __cplusplus
 extern "C" {
