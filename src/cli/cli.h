@@ -49,5 +49,9 @@ const cli_command *cli_find_command(const char *name);
 int cmd_help(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 
 #endif

@@ -18,6 +18,28 @@ static const cli_command commands[] = {
      "Reads the head of the input (--sample-rows records), decides for each column whether it is numeric or\n"
      "categorical, and prints its missing rate, cardinality and range. The JSON form (--json) can be edited and\n"
      "given back with --schema FILE to override inference."},
+    {"fit", cmd_fit, "Train a model in batch (with cross-validation) and publish it to a model store",
+     "fit --data FILE|- --label COL [--store DIR] [-o MODEL] [--cv K | --holdout F] [--grid \"l2=... l1=...\"] ...",
+     "Infers the schema, fits the feature pipeline (imputation, scaling, one-hot or hashing) and a linear model\n"
+     "(regression) or logistic model (a two-valued label), minimising\n"
+     "    (1/W) sum_i w_i loss_i + (l2/2)||w||^2 + l1||w||_1 + (l2_to_base/2)||theta - theta_base||^2\n"
+     "with W the sum of the sample weights (1 each by default), squared loss (1/2)(y - yhat)^2 or log loss\n"
+     "log(1 + exp(-y z)) with y in {-1, +1}; l2 and l1 never touch the intercept, l2_to_base does. So l2 = alpha/n\n"
+     "of scikit-learn's Ridge and 1/(C n) of its LogisticRegression. With --cv or --holdout every --grid setting is\n"
+     "validated (the pipeline is refitted on each training fold), the table of mean +- sd is printed, and the best\n"
+     "setting by --metric is refitted on all the data. The model (pipeline included) is published as a new version\n"
+     "of --store and/or saved to -o FILE."},
+    {"predict", cmd_predict, "Score a file with a model; write predictions as CSV or JSON lines",
+     "predict --model STORE|FILE --data FILE|- [-o FILE] [--keep COLS] [--format csv|jsonl]",
+     "Applies the model's own fitted pipeline to every record and writes the --keep columns (and the label when\n"
+     "present), then prediction (the value, or the class), probability (classification) and model_version.\n"
+     "The output format follows -o's extension, else --format, else the input's."},
+    {"eval", cmd_eval, "Evaluate a model on labelled data", "eval --model STORE|FILE --data FILE|- [--json]",
+     "Scores labelled data with the model and prints AUC, log loss, accuracy and F1 (classification) or RMSE, MAE,\n"
+     "R2 and MSE (regression)."},
+    {"inspect", cmd_inspect, "Print a model readably", "inspect --model STORE|FILE [--json]",
+     "Prints the model's format version, task, label, pipeline, training summary, metrics and its weights by\n"
+     "feature name, largest first, with hash collisions among the training data's features."},
     {"help", cmd_help, "Show help for a command, or `help config` for every setting", "help [COMMAND|config]",
      NULL},
 };

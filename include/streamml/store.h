@@ -1,0 +1,45 @@
+/*
+ * streamml: the model store. Versions are immutable, numbered by monotonically increasing integers assigned
+ * atomically (two concurrent publishers never get the same number), and one of them is `current`, switched
+ * atomically. A directory store keeps DIR/v<version>.smlm files and a DIR/current file; a Redis store (later)
+ * keeps the same under a key prefix. Each kind of store is a table of functions behind this interface.
+ *
+ * An sml_store handle is used by one thread at a time; several processes may use one store concurrently.
+ */
+#ifndef STREAMML_STORE_H
+#define STREAMML_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "streamml/error.h"
+#include "streamml/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sml_store sml_store;
+
+/* Opens a store: "dir:PATH" or a plain directory path. create: make the directory if it does not exist.
+ * Errors: SML_ENOTFOUND (no such store and !create), SML_EIO (not a directory, permissions). */
+SML_API int sml_store_open(const char *uri, int create, sml_store **out, sml_error *err);
+SML_API void sml_store_close(sml_store *s);
+
+/* Publishes m as a new version and (if make_current) makes it current. *version gets its number. */
+SML_API int sml_store_publish(sml_store *s, const sml_model *m, int make_current, uint64_t *version, sml_error *err);
+/* The current version (SML_ENOTFOUND when there is none). */
+SML_API int sml_store_current(sml_store *s, uint64_t *version, sml_error *err);
+SML_API int sml_store_set_current(sml_store *s, uint64_t version, sml_error *err);
+/* Loads a version (0 = current). The model's version is set. */
+SML_API int sml_store_load(sml_store *s, uint64_t version, sml_model **out, sml_error *err);
+/* Every version, ascending (caller frees *versions). */
+SML_API int sml_store_list(sml_store *s, uint64_t **versions, size_t *n, sml_error *err);
+
+/* Loads a model from "STORE" (a directory store: its current version) or a model file. */
+SML_API int sml_model_load(const char *uri, sml_model **out, sml_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

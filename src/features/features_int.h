@@ -1,0 +1,11 @@
+/* Internal to the features stage and the model file: pipeline (de)serialisation. */
+#ifndef SML_FEATURES_INT_H
+#define SML_FEATURES_INT_H
+#include "common/codec.h"
+#include "streamml/pipeline.h"
+
+int sml_pipeline_encode(const sml_pipeline *p, sml_strbuf *sb);
+int sml_pipeline_decode(sml_cursor *c, sml_pipeline **out, sml_error *err);
+/* Hash-collision summary over the training data's hashed feature names. */
+void sml_pipeline_hash_collisions(const sml_pipeline *p, uint64_t *names, uint64_t *slots_shared);
+#endif

@@ -1,0 +1,23 @@
+/* Internal: the model object, shared with the model file code (store stage). */
+#ifndef SML_MODEL_INT_H
+#define SML_MODEL_INT_H
+#include <stdatomic.h>
+
+#include "models/loss.h"
+#include "streamml/model.h"
+
+#define SML_MODEL_NJSON 4
+
+struct sml_model {
+    atomic_long refs;
+    sml_pipeline *pipeline;
+    const sml_loss *loss;
+    double *weights;
+    size_t dim;
+    int has_intercept;
+    double intercept;
+    char *json[SML_MODEL_NJSON]; /* hyper-parameters, summary, metrics, schema */
+    uint64_t version;
+    unsigned format_major, format_minor;
+};
+#endif

@@ -1,0 +1,236 @@
+/*
+ * The model file (store stage): what `fit` publishes and everything else loads.
+ *
+ *   "SMLMODEL" | u16 major | u16 minor | u32 section count
+ *   section*:  u32 tag | u64 length | payload          (lengths capped; unknown tags of this major skipped)
+ *   "CRC " section: u32 CRC-32C of every byte before it (always last)
+ *
+ * Sections: PIPE (the fitted pipeline), LINM (loss, intercept, weights), and JSON text for HYPR (hyper-parameters
+ * and objective), SUMM (training summary), METR (metrics), SCHM (the schema at fit time). Data only: loading
+ * parses numbers and strings, never code. A newer major version is refused; a newer minor of this major loads.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/codec.h"
+#include "features/features_int.h"
+#include "models/model_int.h"
+
+#define MAGIC "SMLMODEL"
+#define MAX_SECTION ((uint64_t)1 << 32) /* 4 GiB */
+#define MAX_SECTIONS 64
+#define MAX_FILE ((size_t)8 << 30)
+
+#define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define TAG_PIPE TAG('P', 'I', 'P', 'E')
+#define TAG_LINM TAG('L', 'I', 'N', 'M')
+#define TAG_CRC TAG('C', 'R', 'C', ' ')
+static const uint32_t json_tags[SML_MODEL_NJSON] = {TAG('H', 'Y', 'P', 'R'), TAG('S', 'U', 'M', 'M'),
+                                                    TAG('M', 'E', 'T', 'R'), TAG('S', 'C', 'H', 'M')};
+
+/* Appends a section: tag, then a placeholder length patched after the payload is written. */
+static size_t section_begin(sml_strbuf *sb, uint32_t tag, int *rc)
+{
+    *rc |= sml_put_u32(sb, tag) | sml_put_u64(sb, 0);
+    return sb->len;
+}
+
+static void section_end(sml_strbuf *sb, size_t start)
+{
+    uint64_t len = sb->len - start;
+    for (int i = 0; i < 8; i++)
+        sb->buf[start - 8 + i] = (char)(uint8_t)(len >> (8 * i));
+}
+
+int sml_model_encode(const sml_model *m, void **data, size_t *len, sml_error *err)
+{
+    sml_strbuf sb = SML_STRBUF_INIT;
+    int rc = 0;
+    uint32_t nsec = 3;
+    for (int i = 0; i < SML_MODEL_NJSON; i++)
+        nsec += m->json[i] != NULL;
+    rc |= sml_put_bytes(&sb, MAGIC, 8);
+    rc |= sml_put_u32(&sb, SML_MODEL_FORMAT_MAJOR | (uint32_t)SML_MODEL_FORMAT_MINOR << 16);
+    rc |= sml_put_u32(&sb, nsec);
+    size_t s = section_begin(&sb, TAG_PIPE, &rc);
+    rc |= sml_pipeline_encode(m->pipeline, &sb);
+    if (!rc)
+        section_end(&sb, s);
+    s = section_begin(&sb, TAG_LINM, &rc);
+    rc |= sml_put_str(&sb, m->loss->name) | sml_put_u32(&sb, (uint32_t)m->has_intercept);
+    rc |= sml_put_f64(&sb, m->intercept) | sml_put_u64(&sb, m->dim);
+    for (size_t i = 0; i < m->dim; i++)
+        rc |= sml_put_f64(&sb, m->weights[i]);
+    if (!rc)
+        section_end(&sb, s);
+    for (int i = 0; i < SML_MODEL_NJSON; i++) {
+        if (!m->json[i])
+            continue;
+        s = section_begin(&sb, json_tags[i], &rc);
+        rc |= sml_put_bytes(&sb, m->json[i], strlen(m->json[i]));
+        if (!rc)
+            section_end(&sb, s);
+    }
+    s = section_begin(&sb, TAG_CRC, &rc);
+    if (!rc) {
+        uint32_t crc = sml_crc32c(0, sb.buf, sb.len - 12);
+        rc |= sml_put_u32(&sb, crc);
+    }
+    if (rc) {
+        sml_strbuf_release(&sb);
+        return sml_fail(err, SML_ENOMEM, "out of memory encoding the model");
+    }
+    section_end(&sb, s);
+    *data = sb.buf;
+    *len = sb.len;
+    return 0;
+}
+
+int sml_model_save(const sml_model *m, const char *path, sml_error *err)
+{
+    void *data;
+    size_t len;
+    int rc = sml_model_encode(m, &data, &len, err);
+    if (rc)
+        return rc;
+    rc = sml_write_file_atomic(path, data, len, err);
+    free(data);
+    return rc;
+}
+
+static int decode_linm(sml_cursor *c, char **loss, int *has_icpt, double *icpt, double **w, size_t *dim)
+{
+    *loss = sml_get_str(c);
+    *has_icpt = (int)sml_get_u32(c);
+    *icpt = sml_get_f64(c);
+    *dim = (size_t)sml_get_count(c, (uint64_t)1 << 30, 8);
+    if (c->failed || !*loss)
+        return -1;
+    *w = malloc((*dim ? *dim : 1) * sizeof **w);
+    if (!*w)
+        return -1;
+    for (size_t i = 0; i < *dim; i++)
+        (*w)[i] = sml_get_f64(c);
+    return c->failed ? -1 : 0;
+}
+
+int sml_model_decode(const void *data, size_t len, const char *source, sml_model **out, sml_error *err)
+{
+    const uint8_t *p = data;
+    sml_pipeline *pipe = NULL;
+    char *loss = NULL, *json[SML_MODEL_NJSON] = {0};
+    double *w = NULL, icpt = 0;
+    size_t dim = 0;
+    int has_icpt = 0, have_linm = 0, crc_ok = 0, rc = 0;
+    *out = NULL;
+    if (len < 16 || memcmp(p, MAGIC, 8) != 0)
+        return sml_fail(err, SML_EFORMAT, "%s: not a streamml model file (bad magic)", source);
+    sml_cursor c = {p + 8, p + len, "header", 0};
+    uint32_t ver = sml_get_u32(&c), nsec = sml_get_u32(&c);
+    unsigned major = ver & 0xffff, minor = ver >> 16;
+    if (major > SML_MODEL_FORMAT_MAJOR)
+        return sml_fail(err, SML_EFORMAT,
+                        "%s: model format %u.%u is newer than this streamml reads (%d.x); upgrade streamml", source,
+                        major, minor, SML_MODEL_FORMAT_MAJOR);
+    if (major < 1)
+        return sml_fail(err, SML_EFORMAT, "%s: unknown model format version %u.%u", source, major, minor);
+    if (nsec > MAX_SECTIONS)
+        return sml_fail(err, SML_EFORMAT, "%s: %u sections (at most %d)", source, nsec, MAX_SECTIONS);
+    for (uint32_t s = 0; s < nsec; s++) {
+        size_t at = (size_t)(c.p - p);
+        uint32_t tag = sml_get_u32(&c);
+        uint64_t slen = sml_get_u64(&c);
+        char name[5] = {(char)(tag & 0xff), (char)(tag >> 8 & 0xff), (char)(tag >> 16 & 0xff), (char)(tag >> 24), 0};
+        for (int i = 0; i < 4; i++)
+            if (name[i] < 32 || name[i] > 126)
+                name[i] = '?';
+        if (c.failed || slen > MAX_SECTION || slen > sml_cursor_left(&c)) {
+            rc = sml_fail(err, SML_EFORMAT, "%s: truncated at offset %zu (section %u of %u%s%s)", source, at, s + 1,
+                          nsec, c.failed ? "" : ", ", c.failed ? "" : name);
+            goto out;
+        }
+        sml_cursor sc = {c.p, c.p + slen, name, 0};
+        c.p += slen;
+        if (tag == TAG_CRC) {
+            if (s != nsec - 1 || slen != 4) {
+                rc = sml_fail(err, SML_EFORMAT, "%s: misplaced checksum section", source);
+                goto out;
+            }
+            uint32_t want = sml_get_u32(&sc), got = sml_crc32c(0, p, at);
+            if (want != got) {
+                rc = sml_fail(err, SML_EFORMAT, "%s: checksum mismatch (file corrupt)", source);
+                goto out;
+            }
+            crc_ok = 1;
+        } else if (tag == TAG_PIPE) {
+            if (pipe) {
+                rc = sml_fail(err, SML_EFORMAT, "%s: two pipeline sections", source);
+                goto out;
+            }
+            if ((rc = sml_pipeline_decode(&sc, &pipe, err)) != 0) {
+                sml_error_prefix(err, "%s", source);
+                goto out;
+            }
+        } else if (tag == TAG_LINM) {
+            if (have_linm || decode_linm(&sc, &loss, &has_icpt, &icpt, &w, &dim) != 0) {
+                rc = sml_fail(err, SML_EFORMAT, "%s: bad model section (LINM)", source);
+                goto out;
+            }
+            have_linm = 1;
+        } else {
+            for (int i = 0; i < SML_MODEL_NJSON; i++)
+                if (tag == json_tags[i] && !json[i]) {
+                    if (!(json[i] = strndup((const char *)sc.p, (size_t)slen))) {
+                        rc = sml_fail(err, SML_ENOMEM, "out of memory");
+                        goto out;
+                    }
+                }
+            /* other tags: sections of a newer minor version, skipped */
+        }
+    }
+    if (!crc_ok) {
+        rc = sml_fail(err, SML_EFORMAT, "%s: no checksum section (truncated?)", source);
+        goto out;
+    }
+    if (c.p != c.end) {
+        rc = sml_fail(err, SML_EFORMAT, "%s: %zu bytes of trailing garbage", source, sml_cursor_left(&c));
+        goto out;
+    }
+    if (!pipe || !have_linm) {
+        rc = sml_fail(err, SML_EFORMAT, "%s: missing %s section", source, pipe ? "model (LINM)" : "pipeline (PIPE)");
+        goto out;
+    }
+    sml_model *m;
+    rc = sml_model_new(pipe, loss, w, dim, has_icpt, icpt, &m, err);
+    pipe = NULL; /* taken, also on failure */
+    if (rc) {
+        sml_error_prefix(err, "%s", source);
+        goto out;
+    }
+    m->format_major = major;
+    m->format_minor = minor;
+    for (int i = 0; i < SML_MODEL_NJSON; i++) {
+        m->json[i] = json[i];
+        json[i] = NULL;
+    }
+    *out = m;
+out:
+    sml_pipeline_free(pipe);
+    free(loss);
+    free(w);
+    for (int i = 0; i < SML_MODEL_NJSON; i++)
+        free(json[i]);
+    return rc;
+}
+
+int sml_model_load_file(const char *path, sml_model **out, sml_error *err)
+{
+    sml_strbuf sb = SML_STRBUF_INIT;
+    int rc = sml_strbuf_read_file(&sb, path, MAX_FILE, err);
+    if (rc == 0)
+        rc = sml_model_decode(sb.buf ? sb.buf : "", sb.len, path, out, err);
+    sml_strbuf_release(&sb);
+    return rc;
+}

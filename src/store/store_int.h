@@ -1,0 +1,19 @@
+/* Internal: the store interface every kind of store implements (one file each, one table of functions). */
+#ifndef SML_STORE_INT_H
+#define SML_STORE_INT_H
+#include "streamml/store.h"
+
+typedef struct sml_store_kind {
+    const char *scheme; /* "dir" */
+    int (*open)(const char *location, int create, void **state, sml_error *err);
+    void (*close)(void *state);
+    int (*publish)(void *state, const void *data, size_t len, int make_current, uint64_t *version, sml_error *err);
+    int (*current)(void *state, uint64_t *version, sml_error *err);
+    int (*set_current)(void *state, uint64_t version, sml_error *err);
+    int (*fetch)(void *state, uint64_t version, void **data, size_t *len, char *source, size_t source_cap,
+                 sml_error *err);
+    int (*list)(void *state, uint64_t **versions, size_t *n, sml_error *err);
+} sml_store_kind;
+
+extern const sml_store_kind sml_store_dir;
+#endif

@@ -1,0 +1,215 @@
+/* Model file and store: exact round trip, refusal of corrupt/truncated/newer files, versions, current,
+ * concurrent publishers. Metrics against hand-computed values. */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "features/features_int.h"
+#include "streamml/metrics.h"
+#include "streamml/model.h"
+#include "streamml/store.h"
+#include "unit.h"
+
+static sml_model *small_model(double w0)
+{
+    const char *js = "{\"label\": \"y\", \"task\": \"regression\", \"columns\": [{\"name\": \"x\", \"type\": "
+                     "\"numeric\"}, {\"name\": \"c\", \"type\": \"categorical\"}, {\"name\": \"y\", \"type\": "
+                     "\"numeric\", \"role\": \"label\"}]}";
+    sml_schema *s = NULL;
+    sml_schema_read_json(js, strlen(js), "t", &s, NULL);
+    const char *names[] = {"x", "c", "y"};
+    sml_type types[] = {SML_TYPE_NUM, SML_TYPE_STR, SML_TYPE_NUM};
+    sml_batch b = SML_BATCH_INIT;
+    sml_batch_setup(&b, names, types, 3, 4, NULL);
+    const char *cs[] = {"a", "b", "a", "c"};
+    for (int i = 0; i < 4; i++) {
+        b.cols[0].num[i] = i;
+        sml_batch_put_string(&b, cs[i], 1, &b.cols[1].str_off[i]);
+        b.cols[1].str_len[i] = 1;
+        b.cols[2].num[i] = 2 * i;
+    }
+    b.nrows = 4;
+    sml_pipeline_fitter *f;
+    sml_pipeline *p;
+    sml_pipeline_fitter_new(s, NULL, &f, NULL);
+    sml_pipeline_fitter_add(f, &b, NULL, NULL);
+    sml_pipeline_fitter_finish(f, &p, NULL);
+    sml_pipeline_fitter_free(f);
+    size_t d = sml_pipeline_dim(p);
+    double *w = calloc(d, sizeof *w);
+    for (size_t i = 0; i < d; i++)
+        w[i] = w0 / (double)(i + 3); /* not representable in short decimal: checks exactness */
+    sml_model *m = NULL;
+    CHECK_INT(sml_model_new(p, "squared", w, d, 1, -0.1, &m, NULL), 0);
+    sml_model_set_json(m, SML_MODEL_SUMMARY, "{\"rows\": 4}", NULL);
+    free(w);
+    sml_batch_release(&b);
+    sml_schema_free(s);
+    return m;
+}
+
+static void test_round_trip_exact(void)
+{
+    sml_model *m = small_model(1.0), *r = NULL;
+    void *data;
+    size_t len;
+    CHECK_INT(sml_model_encode(m, &data, &len, NULL), 0);
+    CHECK_INT(sml_model_decode(data, len, "mem", &r, NULL), 0);
+    sml_model_info a, b;
+    sml_model_get_info(m, &a);
+    sml_model_get_info(r, &b);
+    CHECK_INT(a.dim, b.dim);
+    CHECK(memcmp(sml_model_weights(m), sml_model_weights(r), a.dim * sizeof(double)) == 0);
+    CHECK(a.intercept == b.intercept);
+    CHECK_STR(sml_model_get_json(r, SML_MODEL_SUMMARY), "{\"rows\": 4}");
+    const char *names[] = {"x", "c"}, *vals[] = {"2", "b"};
+    double p1, p2;
+    CHECK_INT(sml_model_predict_record(m, names, vals, 2, &p1, NULL, NULL), 0);
+    CHECK_INT(sml_model_predict_record(r, names, vals, 2, &p2, NULL, NULL), 0);
+    CHECK(p1 == p2);
+    sml_error err = SML_ERROR_INIT;
+    const char *bad[] = {"oops"};
+    CHECK_INT(sml_model_predict_record(m, names, bad, 1, &p1, NULL, &err), SML_EPARSE);
+    CHECK(strstr(err.msg, "\"x\"") != NULL);
+    free(data);
+    sml_model_free(m);
+    sml_model_free(r);
+}
+
+static void test_refuses_corrupt_truncated_newer(void)
+{
+    sml_model *m = small_model(2.0), *r = NULL;
+    unsigned char *data;
+    size_t len;
+    sml_error err = SML_ERROR_INIT;
+    CHECK_INT(sml_model_encode(m, (void **)&data, &len, NULL), 0);
+    for (size_t cut = 0; cut < len; cut++) {
+        int rc = sml_model_decode(data, cut, "t", &r, &err);
+        CHECK_MSG(rc == SML_EFORMAT && r == NULL, "cut at %zu: rc %d", cut, rc);
+    }
+    for (size_t i = 16; i < len; i += 7) { /* a flipped byte anywhere is caught */
+        data[i] ^= 0x40;
+        CHECK_MSG(sml_model_decode(data, len, "t", &r, &err) != 0, "flip at %zu", i);
+        data[i] ^= 0x40;
+    }
+    data[8] = 2; /* major 2 */
+    CHECK_INT(sml_model_decode(data, len, "t", &r, &err), SML_EFORMAT);
+    CHECK(strstr(err.msg, "newer") != NULL);
+    data[8] = 1;
+    data[0] = 'X';
+    CHECK_INT(sml_model_decode(data, len, "t", &r, &err), SML_EFORMAT);
+    CHECK(strstr(err.msg, "magic") != NULL);
+    free(data);
+    sml_model_free(m);
+}
+
+static void test_refuses_nan_weights(void)
+{
+    sml_model *m = small_model(1.0), *r = NULL;
+    sml_pipeline *p = NULL;
+    sml_strbuf sb = SML_STRBUF_INIT;
+    sml_pipeline_encode(sml_model_pipeline(m), &sb);
+    sml_cursor c = {(const uint8_t *)sb.buf, (const uint8_t *)sb.buf + sb.len, "t", 0};
+    sml_pipeline_decode(&c, &p, NULL);
+    double w[64] = {0};
+    w[1] = NAN;
+    sml_error err = SML_ERROR_INIT;
+    CHECK_INT(sml_model_new(p, "squared", w, sml_pipeline_dim(sml_model_pipeline(m)), 1, 0, &r, &err), SML_ENUMERIC);
+    CHECK(r == NULL);
+    sml_strbuf_release(&sb);
+    sml_model_free(m);
+}
+
+static void test_store_versions_and_current(void)
+{
+    char dir[] = "/tmp/sml-store-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/store", dir);
+    sml_store *s = NULL;
+    sml_error err = SML_ERROR_INIT;
+    CHECK_INT(sml_store_open(path, 0, &s, &err), SML_ENOTFOUND);
+    CHECK_INT(sml_store_open(path, 1, &s, NULL), 0);
+    uint64_t v = 0, cur = 0;
+    CHECK_INT(sml_store_current(s, &cur, &err), SML_ENOTFOUND);
+    sml_model *m1 = small_model(1.0), *m2 = small_model(3.0), *got = NULL;
+    CHECK_INT(sml_store_publish(s, m1, 1, &v, NULL), 0);
+    CHECK_INT(v, 1);
+    CHECK_INT(sml_store_publish(s, m2, 1, &v, NULL), 0);
+    CHECK_INT(v, 2);
+    CHECK_INT(sml_store_current(s, &cur, NULL), 0);
+    CHECK_INT(cur, 2);
+    CHECK_INT(sml_store_load(s, 0, &got, NULL), 0);
+    sml_model_info info;
+    sml_model_get_info(got, &info);
+    CHECK_INT(info.version, 2);
+    CHECK(sml_model_weights(got)[0] == sml_model_weights(m2)[0]);
+    sml_model_free(got);
+    CHECK_INT(sml_store_set_current(s, 1, NULL), 0);
+    CHECK_INT(sml_model_load(path, &got, NULL), 0);
+    sml_model_get_info(got, &info);
+    CHECK_INT(info.version, 1);
+    sml_model_free(got);
+    CHECK_INT(sml_store_set_current(s, 9, &err), SML_ENOTFOUND);
+    /* concurrent publishers never collide */
+    for (int k = 0; k < 6; k++)
+        if (fork() == 0) {
+            sml_store *cs;
+            uint64_t cv;
+            int ok = sml_store_open(path, 0, &cs, NULL) == 0;
+            for (int j = 0; ok && j < 5; j++)
+                ok = sml_store_publish(cs, m1, 1, &cv, NULL) == 0;
+            _exit(ok ? 0 : 1);
+        }
+    int all_ok = 1, status;
+    while (wait(&status) > 0)
+        all_ok &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    CHECK(all_ok);
+    uint64_t *vs;
+    size_t n;
+    CHECK_INT(sml_store_list(s, &vs, &n, NULL), 0);
+    CHECK_INT(n, 32);
+    for (size_t i = 0; i < n; i++)
+        CHECK_INT(vs[i], i + 1);
+    CHECK_INT(sml_store_current(s, &cur, NULL), 0);
+    CHECK_INT(cur, 32); /* publishes never move current backwards */
+    free(vs);
+    sml_store_close(s);
+    sml_model_free(m1);
+    sml_model_free(m2);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
+static void test_metrics(void)
+{
+    double y[] = {1, -1, 1, -1, 1}, p[] = {0.9, 0.1, 0.4, 0.4, 0.8};
+    /* pairs (pos, neg): 3 x 2 = 6; 0.9 and 0.8 beat both; 0.4 beats 0.1, ties 0.4: 2+2+1.5 = 5.5 */
+    CHECK_NEAR(sml_metric_compute(SML_METRIC_AUC, y, p, NULL, 5), 5.5 / 6, 1e-15);
+    CHECK_NEAR(sml_metric_compute(SML_METRIC_ACCURACY, y, p, NULL, 5), 4.0 / 5, 1e-15);
+    double ll = -(log(0.9) + log(0.9) + log(0.4) + log(0.6) + log(0.8)) / 5;
+    CHECK_NEAR(sml_metric_compute(SML_METRIC_LOGLOSS, y, p, NULL, 5), ll, 1e-15);
+    double f1 = 2.0 * 2 / (2 * 2 + 0 + 1);
+    CHECK_NEAR(sml_metric_compute(SML_METRIC_F1, y, p, NULL, 5), f1, 1e-15);
+    double r[] = {1, 2, 3}, q[] = {1, 2, 5};
+    CHECK_NEAR(sml_metric_compute(SML_METRIC_RMSE, r, q, NULL, 3), sqrt(4.0 / 3), 1e-15);
+    CHECK_NEAR(sml_metric_compute(SML_METRIC_MAE, r, q, NULL, 3), 2.0 / 3, 1e-15);
+    CHECK_NEAR(sml_metric_compute(SML_METRIC_R2, r, q, NULL, 3), 1 - 4.0 / 2, 1e-15);
+    double one[] = {1, 1};
+    CHECK(isnan(sml_metric_compute(SML_METRIC_AUC, one, q, NULL, 2)));
+    double pz[] = {0, 1};
+    double yz[] = {1, -1};
+    CHECK_NEAR(sml_metric_compute(SML_METRIC_LOGLOSS, yz, pz, NULL, 2), -log(1e-15), 1e-3); /* 1 - 1e-15 rounds */
+}
+
+int main(void)
+{
+    RUN(test_round_trip_exact);
+    RUN(test_refuses_corrupt_truncated_newer);
+    RUN(test_refuses_nan_weights);
+    RUN(test_store_versions_and_current);
+    RUN(test_metrics);
+    return UNIT_DONE();
+}
