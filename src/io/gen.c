@@ -298,7 +298,7 @@ static const gen_regime feed_regime0 = {
 
 static const gen_regime feed_regime1 = {
     .intercept = 1.5,
-    .num = {[F_NUM_DISLIKES] = -0.2, [F_CTR_NEGATIVE] = 4.0, [F_NUM_LIKES] = 0.008, [F_NUM_SYMBOLS] = 0.001},
+    .num = {[F_NUM_DISLIKES] = 0.25, [F_CTR_NEGATIVE] = -6.0, [F_NUM_LIKES] = 0.008, [F_NUM_SYMBOLS] = 0.001},
     .cat = {[F_CLIENT_TYPE] = {[C_API] = 0, [C_WEB] = 0.6, [C_MOB] = -0.4},
             [F_OBJECT_TYPE] = {[O_POST] = 0, [O_PHOTO] = 0.5, [O_VIDEO] = 1.2},
             [F_RESOURCE_TYPE] = {[R_3] = 0, [R_6] = -0.5, [R_7] = 0.8, [R_8] = 0.1, [R_14] = 0.3}},
