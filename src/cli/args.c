@@ -198,5 +198,6 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a, int *e
         if (set_checked(a, key, value, exit_code))
             return 1;
     }
+    *exit_code = EXIT_OK;
     return 0;
 }

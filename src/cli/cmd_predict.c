@@ -172,10 +172,12 @@ int cmd_predict(int argc, char **argv)
         goto done;
     const char *opath = sml_conf_str(a.conf, "output");
     sml_format of = sml_format_from_path(opath);
-    const char *fmt = sml_conf_str(a.conf, "format");
-    if (of == SML_FORMAT_AUTO)
-        of = !strcmp(fmt, "jsonl") ? SML_FORMAT_JSONL : !strcmp(fmt, "csv") ? SML_FORMAT_CSV
-             : sml_format_from_path(data) == SML_FORMAT_JSONL ? SML_FORMAT_JSONL : SML_FORMAT_CSV;
+    const char *ofmt = sml_conf_str(a.conf, "output_format"), *ifmt = sml_conf_str(a.conf, "format");
+    if (strcmp(ofmt, "auto") != 0)
+        of = !strcmp(ofmt, "jsonl") ? SML_FORMAT_JSONL : SML_FORMAT_CSV;
+    else if (of == SML_FORMAT_AUTO)
+        of = (!strcmp(ifmt, "jsonl") || sml_format_from_path(data) == SML_FORMAT_JSONL) ? SML_FORMAT_JSONL
+                                                                                      : SML_FORMAT_CSV;
     const char *cols[260];
     size_t nout = 0;
     int classification = s.info.task == SML_TASK_CLASSIFICATION;

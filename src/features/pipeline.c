@@ -633,7 +633,7 @@ void sml_examples_release(sml_examples *ex)
 
 static int ex_reserve_rows(sml_examples *ex, size_t rows)
 {
-    if (rows <= ex->rows_cap)
+    if (rows <= ex->rows_cap && ex->row_ptr)
         return 0;
     size_t cap = ex->rows_cap ? ex->rows_cap : 1024;
     while (cap < rows)
@@ -660,7 +660,7 @@ static int ex_reserve_rows(sml_examples *ex, size_t rows)
 
 static int ex_reserve_nnz(sml_examples *ex, size_t nnz)
 {
-    if (nnz <= ex->nnz_cap)
+    if (nnz <= ex->nnz_cap && ex->idx)
         return 0;
     size_t cap = ex->nnz_cap ? ex->nnz_cap : 4096;
     while (cap < nnz)
