@@ -205,6 +205,11 @@ static int reserve(sml_reader *r, size_t n)
 {
     if (r->pos > 0 && (r->len + n + SML_PARSE_PAD > r->cap || r->pos >= r->len / 2)) {
         size_t d = r->pos;
+        if (r->scan_rec_start < d) { /* a stale scan (the parser has moved past it) */
+            r->scan_rec_start = r->scan_pos = d;
+            sml_scan_reset(&r->scan);
+        }
+        r->detect_pos = r->detect_pos > d ? r->detect_pos - d : 0;
         memmove(r->buf, r->buf + d, r->len - d);
         r->len -= d;
         r->pos = 0;
