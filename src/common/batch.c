@@ -50,7 +50,10 @@ int sml_batch_setup(sml_batch *b, const char *const *names, const sml_type *type
     b->capacity = capacity;
     b->line = malloc(capacity * sizeof *b->line);
     b->offset = malloc(capacity * sizeof *b->offset);
-    if (!b->line || !b->offset)
+    /* the string arena always exists, so that an empty cell's pointer is never NULL + 0 */
+    b->strings_cap = 4096;
+    b->strings = malloc(b->strings_cap);
+    if (!b->line || !b->offset || !b->strings)
         goto nomem;
     for (size_t i = 0; i < ncols; i++)
         if (sml_batch_add_column(b, names[i], types ? types[i] : SML_TYPE_STR, err) < 0)

@@ -265,7 +265,7 @@ static int csv_prepare(sml_reader *r, sml_error *err)
     if (r->pos == lim && !final)
         return 0;
     if (!final) {
-        sml_reader_scan(r, lim);
+        sml_reader_scan(r, lim, 1);
         if (r->scan_rec_start == r->pos)
             return 0;
     }
@@ -365,16 +365,38 @@ typedef unsigned hi_acc;
 #define ACC_ANY(a) (((a)&0x80u) != 0)
 #endif
 
+/* The three bytes that end an unquoted field, broadcast once per call. */
+typedef struct seps {
+#ifdef __SSE2__
+    __m128i delim, lf, cr;
+#else
+    char delim;
+#endif
+} seps;
+
+static inline seps seps_make(char delim)
+{
+    seps s;
+#ifdef __SSE2__
+    s.delim = _mm_set1_epi8(delim);
+    s.lf = _mm_set1_epi8('\n');
+    s.cr = _mm_set1_epi8('\r');
+#else
+    s.delim = delim;
+#endif
+    return s;
+}
+
 /* First delimiter, CR or LF at or after p. The buffer's '\n' sentinel ends the search; the result may be past the
  * parse limit, which the caller checks. Every byte loaded is ORed into *acc. */
-static inline const char *field_end(const char *p, char delim, hi_acc *acc)
+static inline const char *field_end(const char *p, const seps *sp, hi_acc *acc)
 {
 #ifdef __SSE2__
-    const __m128i vd = _mm_set1_epi8(delim), vn = _mm_set1_epi8('\n'), vr = _mm_set1_epi8('\r');
     for (;;) {
         __m128i v = _mm_loadu_si128((const __m128i *)p);
         *acc = _mm_or_si128(*acc, v);
-        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vd), _mm_cmpeq_epi8(v, vn)), _mm_cmpeq_epi8(v, vr));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, sp->delim), _mm_cmpeq_epi8(v, sp->lf)),
+                                   _mm_cmpeq_epi8(v, sp->cr));
         unsigned m = (unsigned)_mm_movemask_epi8(hit);
         if (m)
             return p + __builtin_ctz(m);
@@ -384,7 +406,7 @@ static inline const char *field_end(const char *p, char delim, hi_acc *acc)
     for (;; p++) {
         unsigned char c = (unsigned char)*p;
         *acc |= c;
-        if (c == (unsigned char)delim || c == '\n' || c == '\r')
+        if (c == (unsigned char)sp->delim || c == '\n' || c == '\r')
             return p;
     }
 #endif
@@ -409,6 +431,13 @@ static int csv_parse(sml_reader *r, sml_batch *b, size_t lim, int final, sml_err
     uint64_t line = r->line;
     int prev_cr = r->prev_cr;
     int rc = 0;
+    const seps sp = seps_make(delim);
+    /* the arena's state lives in locals: stores through uint8_t pointers (missing flags) may alias anything, so
+       fields read through b would be reloaded after every cell */
+    char *arena = b->strings;
+    size_t arena_len = b->strings_len, arena_cap = b->strings_cap;
+#define ARENA_OUT() (b->strings_len = arena_len)
+#define ARENA_IN() (arena = b->strings, arena_len = b->strings_len, arena_cap = b->strings_cap)
 
     while (p < end && b->nrows + b->nbad < cap) {
         char c0 = *p;
@@ -421,12 +450,12 @@ static int csv_parse(sml_reader *r, sml_batch *b, size_t lim, int final, sml_err
         }
         size_t rec_idx = (size_t)(p - buf);
         if (!final && rec_idx == r->scan_rec_start && r->scan_pos > rec_idx) {
-            sml_reader_scan(r, lim); /* resume the scan of a record that was incomplete last time */
+            sml_reader_scan(r, lim, 1); /* resume the scan of a record that was incomplete last time */
             if (r->scan_rec_start == rec_idx)
                 break;
         }
         const char *const rec = p;
-        const size_t row = b->nrows, mark = b->strings_len;
+        const size_t row = b->nrows, mark = arena_len;
         size_t fi = 0;
         uint64_t qlines = 0;
         int quoted_any = 0, kind = E_NONE;
@@ -455,7 +484,7 @@ static int csv_parse(sml_reader *r, sml_batch *b, size_t lim, int final, sml_err
                 }
                 quoted = quoted_any = 1;
             } else {
-                p = field_end(p, delim, &acc);
+                p = field_end(p, &sp, &acc);
                 if (p >= end) {
                     if (!final)
                         goto incomplete;
@@ -495,8 +524,20 @@ static int csv_parse(sml_reader *r, sml_batch *b, size_t lim, int final, sml_err
                         s->str_off[row] = 0;
                         s->str_len[row] = 0;
                         s->missing[row] = 1;
+                    } else if (vl <= 32 && !quoted && arena_len + 32 <= arena_cap) {
+                        /* short cell from the padded buffer: two fixed 16-byte copies beat a memcpy call */
+                        char *dst = arena + arena_len;
+                        memcpy(dst, vs, 16);
+                        memcpy(dst + 16, vs + 16, 16);
+                        s->str_off[row] = (uint32_t)arena_len;
+                        arena_len += vl;
+                        s->str_len[row] = (uint32_t)vl;
+                        s->missing[row] = 0;
                     } else {
-                        if ((rc = sml_arena_put(b, vs, vl, &s->str_off[row])) < 0)
+                        ARENA_OUT();
+                        rc = sml_arena_put(b, vs, vl, &s->str_off[row]);
+                        ARENA_IN();
+                        if (rc < 0)
                             goto fail;
                         s->str_len[row] = (uint32_t)vl;
                         s->missing[row] = 0;
@@ -537,7 +578,8 @@ static int csv_parse(sml_reader *r, sml_batch *b, size_t lim, int final, sml_err
 
     bad: {
         /* find where the record ends (the same scan as the boundary scanner), then report */
-        b->strings_len = mark;
+        arena_len = mark;
+        ARENA_OUT();
         sml_scan_state st;
         sml_scan_reset(&st);
         long k = csv_find_end(r, &st, rec, (size_t)(end - rec));
@@ -572,6 +614,7 @@ static int csv_parse(sml_reader *r, sml_batch *b, size_t lim, int final, sml_err
                 break;
             }
         }
+        ARENA_IN();
         if (rc < 0)
             goto fail;
         line += st.lines + 1;
@@ -581,14 +624,15 @@ static int csv_parse(sml_reader *r, sml_batch *b, size_t lim, int final, sml_err
     }
     incomplete:
         /* the record runs past the data: wait for more, remembering how far the scan got */
-        b->strings_len = mark;
+        arena_len = mark;
         p = rec;
         r->scan_rec_start = r->scan_pos = rec_idx;
         sml_scan_reset(&r->scan);
         r->pos = rec_idx;
-        sml_reader_scan(r, lim);
+        sml_reader_scan(r, lim, 1);
         break;
     }
+    ARENA_OUT();
     r->pos = (size_t)(p - buf);
     r->line = line;
     r->prev_cr = prev_cr;
@@ -596,10 +640,14 @@ static int csv_parse(sml_reader *r, sml_batch *b, size_t lim, int final, sml_err
 nomem:
     rc = SML_ENOMEM;
 fail:
+    ARENA_OUT();
     r->pos = (size_t)(p - buf);
     r->line = line;
     r->prev_cr = prev_cr;
     return sml_fail(err, rc, "%s: %s while parsing", r->source_name, sml_strerror(rc));
 }
+
+#undef ARENA_OUT
+#undef ARENA_IN
 
 const sml_format_ops sml_csv_ops = {"csv", csv_find_end, csv_prepare, csv_resolve, csv_bind, csv_parse};

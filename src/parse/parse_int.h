@@ -143,8 +143,8 @@ struct sml_reader {
 
 /* ---- shared helpers (reader.c) ---- */
 void sml_scan_reset(sml_scan_state *st);
-/* Advances the boundary scan of r up to lim (see struct sml_reader). */
-void sml_reader_scan(sml_reader *r, size_t lim);
+/* Advances the boundary scan of r up to lim (see struct sml_reader); with one, stops after the current record. */
+void sml_reader_scan(sml_reader *r, size_t lim, int one);
 /* Appends a bad row to b. raw is the record's text (truncated to SML_RAW_MAX here). Returns 0 or SML_ENOMEM. */
 int sml_reader_bad(sml_reader *r, sml_batch *b, int code, uint64_t line, uint64_t column, uint64_t offset,
                    const char *raw, size_t raw_len, const char *fmt, ...) SML_PRINTF(9, 10);

@@ -205,6 +205,11 @@ static int reserve(sml_reader *r, size_t n)
 {
     if (r->pos > 0 && (r->len + n + SML_PARSE_PAD > r->cap || r->pos >= r->len / 2)) {
         size_t d = r->pos;
+        if (r->scan_rec_start < d) { /* a stale scan (the parser has moved past it) */
+            r->scan_rec_start = r->scan_pos = d;
+            sml_scan_reset(&r->scan);
+        }
+        r->detect_pos = r->detect_pos > d ? r->detect_pos - d : 0;
         memmove(r->buf, r->buf + d, r->len - d);
         r->len -= d;
         r->pos = 0;
@@ -227,7 +232,7 @@ static int reserve(sml_reader *r, size_t n)
     return 0;
 }
 
-void sml_reader_scan(sml_reader *r, size_t lim)
+void sml_reader_scan(sml_reader *r, size_t lim, int one)
 {
     if (r->scan_rec_start < r->pos) {
         r->scan_rec_start = r->scan_pos = r->pos;
@@ -242,6 +247,8 @@ void sml_reader_scan(sml_reader *r, size_t lim)
         r->scan_pos += (size_t)k + 1;
         r->scan_rec_start = r->scan_pos;
         sml_scan_reset(&r->scan);
+        if (one)
+            break;
     }
 }
 
@@ -342,8 +349,11 @@ static int append_plain(sml_reader *r, const char *p, size_t n)
         p += m;
         n -= m;
         detect_format(r);
-        if (r->ops && r->len - (r->scan_rec_start > r->pos ? r->scan_rec_start : r->pos) > r->opts.max_record_bytes) {
-            sml_reader_scan(r, r->len);
+        /* Scan only when the unscanned tail is well past the limit: a caller feeding chunks about as large as
+           max_record_bytes and draining in between never pays for a second pass; an open record is still cut
+           before the buffer holds more than about 2 * max_record_bytes of it. */
+        if (r->ops && r->len - (r->scan_rec_start > r->pos ? r->scan_rec_start : r->pos) > 2 * r->opts.max_record_bytes) {
+            sml_reader_scan(r, r->len, 0);
             if (r->len - r->scan_rec_start > r->opts.max_record_bytes && start_skip(r) < 0)
                 return SML_ENOMEM;
         }

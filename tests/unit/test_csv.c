@@ -310,6 +310,12 @@ static void test_bom_delimiter_blank_lines(void)
     o = csv_opts();
     const char *in = "\xEF\xBB\xBF" "a\n1\n";
     check_invariant(&o, NULL, in, strlen(in));
+    /* blank lines before the header, fed a byte at a time (found by fuzzing: a stale scan position) */
+    const char *lead = "\r\n\rab,c\n1,2\n";
+    check_invariant(&o, NULL, lead, strlen(lead));
+    d = dump_of(&o, NULL, lead, 1);
+    CHECK_STR(d, "L4@8:|ab=[1]|c=[2]\n");
+    free(d);
     d = dump_of(&o, NULL, "\xEF" "a\n1\n", 1);
     CHECK_STR(d, "L2@3:|\xEF" "a=[1]\n");
     free(d);
