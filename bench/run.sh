@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark binary built into BUILD_DIR/bench/. Usage: bench/run.sh BUILD_DIR
+# Runs every benchmark binary in BUILD_DIR/bench and prints their output. Usage: bench/run.sh BUILD_DIR
 set -u
 build=${1:-build}
 rc=0

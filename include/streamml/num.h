@@ -25,7 +25,8 @@ extern "C" {
 SML_API int sml_parse_double(const char *s, size_t len, double *out);
 
 /* Parses a prefix of [s, s+len) with the grammar above; returns the number of bytes consumed (0 if none form a
- * number) and sets *out. Used by the JSON reader, where a number is followed by ',' or '}'. */
+ * number, then *out is left unchanged) and sets *out. It stops where strtod would: "1e+" consumes 1 byte,
+ * "infinit" 3. Used by the JSON reader, where a number is followed by ',' or '}'. */
 SML_API size_t sml_parse_double_prefix(const char *s, size_t len, double *out);
 
 /* Parses a whole-string signed decimal integer into *out. Returns 0, SML_EPARSE or SML_ERANGE. */
@@ -35,9 +36,11 @@ SML_API int sml_parse_int64(const char *s, size_t len, int64_t *out);
 #define SML_DOUBLE_BUFSZ 32
 
 /* Writes the shortest decimal text that sml_parse_double (and strtod) reads back to exactly v, NUL-terminated,
- * into buf (SML_DOUBLE_BUFSZ bytes); returns its length. Style: plain digits when the decimal exponent is in
- * [-5, 21) ("0.1189", "829.1", "3", "-0", "123456789012"), otherwise scientific ("1e+21", "1.5e-07");
- * "nan", "inf", "-inf" for the specials. */
+ * into buf (SML_DOUBLE_BUFSZ bytes); returns its length. Of several shortest candidates the one closest to v is
+ * chosen (ties: even last digit), as Ryu does. Style: plain digits when the decimal exponent x of the first
+ * significant digit (v = d.ddd * 10^x) is in [-5, 21) ("0.1189", "829.1", "3", "-0", "123456789012", "0.00001",
+ * "100000000000000000000"), otherwise scientific with a signed exponent of at least two digits ("1e+21", "1e-06",
+ * "1.5e-07", "5e-324"); "nan" (whatever its sign), "inf", "-inf" for the specials. */
 SML_API size_t sml_format_double(double v, char *buf);
 
 /* Writes a signed integer in decimal, NUL-terminated; returns its length (buf: 21 bytes at least). */

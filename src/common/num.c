@@ -604,21 +604,24 @@ static int ryu_d2d(uint64_t ieee_mantissa, unsigned ieee_exponent, uint64_t *dig
             last_removed = 4; /* exactly halfway: round to even */
         output = vr + ((vr == vm && (!accept_bounds || !vm_trailing_zeros)) || last_removed >= 5);
     } else {
+        /* common: only the last removed digit matters, so remove digits in chunks of 8, 4, 2, 1 (the count
+         * removable is monotonic, so this greedy split finds the same count as one at a time); constant
+         * divisors compile to multiplications */
         int round_up = 0;
-        if (vp / 100 > vm / 100) {
-            round_up = vr % 100 >= 50;
-            vr /= 100;
-            vp /= 100;
-            vm /= 100;
-            removed += 2;
-        }
-        while (vp / 10 > vm / 10) {
-            round_up = vr % 10 >= 5;
-            vr /= 10;
-            vp /= 10;
-            vm /= 10;
-            removed++;
-        }
+#define RYU_REMOVE_CHUNK(p10, len)                                                                             \
+    for (uint64_t vp_ = vp / (p10), vm_ = vm / (p10); vp_ > vm_; vp_ = vp / (p10), vm_ = vm / (p10)) {          \
+        uint64_t q_ = vr / (p10);                                                                              \
+        round_up = vr - q_ * (p10) >= (p10) / 2;                                                               \
+        vr = q_;                                                                                               \
+        vp = vp_;                                                                                              \
+        vm = vm_;                                                                                              \
+        removed += (len);                                                                                      \
+    }
+        RYU_REMOVE_CHUNK(UINT64_C(100000000), 8)
+        RYU_REMOVE_CHUNK(UINT64_C(10000), 4)
+        RYU_REMOVE_CHUNK(UINT64_C(100), 2)
+        RYU_REMOVE_CHUNK(UINT64_C(10), 1)
+#undef RYU_REMOVE_CHUNK
         output = vr + (vr == vm || round_up);
     }
     *digits = output;
@@ -635,32 +638,92 @@ static const char digit_pairs[201] = "000102030405060708091011121314151617181920
 
 static int decimal_length(uint64_t v)
 {
-    int n = 1;
-    for (;;) {
-        if (v < 10)
-            return n;
-        if (v < 100)
-            return n + 1;
-        if (v < 1000)
-            return n + 2;
-        if (v < 10000)
-            return n + 3;
-        v /= 10000;
-        n += 4;
-    }
+    static const uint64_t pow10[20] = {1u,
+                                       10u,
+                                       100u,
+                                       1000u,
+                                       10000u,
+                                       100000u,
+                                       1000000u,
+                                       10000000u,
+                                       100000000u,
+                                       1000000000u,
+                                       10000000000u,
+                                       100000000000u,
+                                       1000000000000u,
+                                       10000000000000u,
+                                       100000000000000u,
+                                       1000000000000000u,
+                                       10000000000000000u,
+                                       100000000000000000u,
+                                       1000000000000000000u,
+                                       10000000000000000000u};
+    /* bit length * 1233 / 4096 ~ log10; one comparison fixes it up */
+    if (v < 10)
+        return 1;
+    int guess = ((64 - __builtin_clzll(v)) * 1233) >> 12;
+    return guess + (v >= pow10[guess]);
+}
+
+static void write_pair(char *p, uint32_t v)
+{
+    memcpy(p, digit_pairs + 2 * v, 2);
+}
+
+/* 8 digits of v < 10^8, zero-padded, at p[0..8) */
+static void write_8digits(char *p, uint32_t v)
+{
+    uint32_t hi = v / 10000, lo = v - hi * 10000;
+    uint32_t hh = hi / 100, lh = lo / 100;
+    write_pair(p, hh);
+    write_pair(p + 2, hi - hh * 100);
+    write_pair(p + 4, lh);
+    write_pair(p + 6, lo - lh * 100);
 }
 
 /* Writes the n decimal digits of v at p[0..n). */
 static void write_digits(char *p, uint64_t v, int n)
 {
-    while (n >= 2) {
-        uint64_t q = v / 100;
-        memcpy(p + n - 2, digit_pairs + 2 * (v - 100 * q), 2);
+    while (n > 8) {
+        uint64_t q = v / 100000000;
+        write_8digits(p + n - 8, (uint32_t)(v - q * 100000000));
         v = q;
+        n -= 8;
+    }
+    uint32_t w = (uint32_t)v;
+    while (n >= 2) {
+        uint32_t q = w / 100;
+        write_pair(p + n - 2, w - 100 * q);
+        w = q;
         n -= 2;
     }
     if (n)
-        p[0] = (char)('0' + v);
+        p[0] = (char)('0' + w);
+}
+
+/* Fast path for values with at most 6 decimals (prices, measurements) in [2^-20, 2^30): for these 10^-6 is more
+ * than 3 ulps, so at most one 6-decimal number N * 10^-6 reads back to v, and when one does, the floating-point
+ * product v * 10^6 lies within 1.5 ulp * 10^6 < 0.5 of N, so rounding it finds N. Its digits without trailing
+ * zeros are then the unique shortest text, the same Ryu finds. v is positive (its sign is printed already). */
+static int short_decimal(double v, unsigned ieee_exponent, uint64_t *digits, int *e10)
+{
+    if (ieee_exponent < 1023 - 20 || ieee_exponent >= 1023 + 30)
+        return 0;
+    v = v < 0 ? -v : v;
+    double scaled = v * 1e6;
+    uint64_t n = (uint64_t)(scaled + 0.5);
+    double ulp_scaled = double_of((uint64_t)(ieee_exponent - 52) << 52) * 2e6; /* 2 ulp * 10^6, exact */
+    double diff = scaled - (double)n;
+    if (n == 0 || (diff < 0 ? -diff : diff) > ulp_scaled || (double)n / 1e6 != v)
+        return 0;
+    int k = 6;
+    while (k > 0 && n % 10 == 0) {
+        n /= 10;
+        k--;
+    }
+    *digits = n;
+    *e10 = -k;
+    return 1;
 }
 
 size_t sml_format_double(double v, char *buf)
@@ -683,7 +746,16 @@ size_t sml_format_double(double v, char *buf)
         return (size_t)(p - buf);
     }
     uint64_t digits;
-    int e10 = ryu_d2d(mant, exp, &digits);
+    int e10;
+    int int_shift = 1075 - (int)exp; /* v = (2^52 + mant) / 2^int_shift for normal v */
+    if (exp != 0 && int_shift >= 0 && int_shift <= 52 &&
+        (mant & ((UINT64_C(1) << int_shift) - 1)) == 0) {
+        /* an integer below 2^53: its digits are the shortest text (trailing zeros are laid out as zeros) */
+        digits = ((UINT64_C(1) << 52) | mant) >> int_shift;
+        e10 = 0;
+    } else if (!short_decimal(v, exp, &digits, &e10)) {
+        e10 = ryu_d2d(mant, exp, &digits);
+    }
     int n = decimal_length(digits);
     int x = e10 + n - 1; /* scientific exponent: value = d.ddd * 10^x */
     if (x >= -5 && x < 21) {
@@ -699,7 +771,8 @@ size_t sml_format_double(double v, char *buf)
             p += x - n + 1;
         } else { /* dd.dd */
             write_digits(p + 1, digits, n);
-            memmove(p, p + 1, (size_t)(x + 1));
+            for (int i = 0; i <= x; i++) /* short: a call to memmove costs more */
+                p[i] = p[i + 1];
             p[x + 1] = '.';
             p += n + 1;
         }

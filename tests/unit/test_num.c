@@ -560,6 +560,8 @@ static void test_format_shortest(void)
         /* short decimals (prices, rates) and integers */
         check_shortest_closest((double)(1 + rnd_below(100000)) / 100);
         check_shortest_closest((double)(int64_t)(rnd() >> rnd_below(64)) + 1);
+        /* few decimals at any magnitude near the formatter's short-decimal fast path ([2^-20, 2^30), 6 places) */
+        check_shortest_closest((double)(1 + rnd_below(UINT64_C(10000000000))) / pow(10, (double)rnd_below(12)));
     }
     /* powers of two (asymmetric intervals), extremes and every exponent */
     for (int e = -1074; e <= 1023; e++) {
