@@ -17,6 +17,13 @@
 #include "streamml/parse.h"
 #include "streamml/textout.h"
 #include "streamml/gen.h"
+#include "streamml/schema.h"
+#include "streamml/pipeline.h"
+#include "streamml/model.h"
+#include "streamml/metrics.h"
+#include "streamml/store.h"
+#include "streamml/train.h"
+#include "streamml/io.h"
 
 #ifdef __cplusplus
 extern "C" {
