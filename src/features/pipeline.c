@@ -533,7 +533,8 @@ int sml_pipeline_fitter_finish(sml_pipeline_fitter *f, sml_pipeline **out, sml_e
             p->hnames[p->nhnames++].name = sb.buf;
         }
     }
-    qsort(p->hnames, p->nhnames, sizeof *p->hnames, cmp_hname);
+    if (p->nhnames)
+        qsort(p->hnames, p->nhnames, sizeof *p->hnames, cmp_hname);
     *out = p;
     f->p = NULL; /* the fitter keeps only its statistics */
     return 0;
