@@ -31,7 +31,7 @@ uint32_t *sml_strmap_get(const sml_strmap *m, const char *key, size_t len)
     for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
         if (m->hashes[i] == 0)
             return NULL;
-        if (m->hashes[i] == h && m->key_len[i] == len && memcmp(m->arena + m->key_off[i], key, len) == 0)
+        if (m->hashes[i] == h && m->key_len[i] == len && (len == 0 || memcmp(m->arena + m->key_off[i], key, len) == 0))
             return &m->values[i];
     }
 }
@@ -83,7 +83,7 @@ uint32_t *sml_strmap_put(sml_strmap *m, const char *key, size_t len, uint32_t va
         return NULL;
     if (m->arena_len + len > UINT32_MAX)
         return NULL;
-    if (m->arena_len + len > m->arena_cap) {
+    if (!m->arena || m->arena_len + len > m->arena_cap) {
         size_t cap = m->arena_cap ? m->arena_cap : 1024;
         while (cap < m->arena_len + len)
             cap *= 2;

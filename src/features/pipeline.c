@@ -892,8 +892,11 @@ int sml_pipeline_decode(sml_cursor *cur, sml_pipeline **out, sml_error *err)
             BAD("pipeline: bad input column %zu", k);
     }
     size_t ncols = (size_t)sml_get_count(cur, nin, 0);
-    p->label_input = (int)sml_get_u32(cur) - 1;
-    p->weight_input = (int)sml_get_u32(cur) - 1;
+    uint32_t li = sml_get_u32(cur), wi = sml_get_u32(cur); /* stored +1; 0 = none */
+    if (li > nin || wi > nin)
+        BAD("pipeline: bad label or weight column");
+    p->label_input = (int)li - 1;
+    p->weight_input = (int)wi - 1;
     p->task = (sml_task)sml_get_u32(cur);
     p->positive = sml_get_str(cur);
     p->negative = sml_get_str(cur);
