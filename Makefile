@@ -42,7 +42,7 @@ STATIC := $(BUILD)/libstreamml.a
 SHARED := $(BUILD)/libstreamml.so.$(VERSION)
 BIN    := $(BUILD)/streamml
 
-.PHONY: all lib check check-long asan fuzz fuzz-short bench install clean tsan analyze
+.PHONY: FORCE all lib check check-long asan fuzz fuzz-short bench install clean tsan analyze
 all: lib $(BIN) $(TEST_BIN) $(BENCH_BIN)
 lib: $(STATIC) $(SHARED)
 
@@ -78,7 +78,8 @@ $(BUILD)/gen/num_pow5.h build-fuzz/gen/num_pow5.h: tools/gen_num_pow5.c
 $(BUILD)/obj/src/common/num.o: $(BUILD)/gen/num_pow5.h
 $(BUILD)/obj/src/common/num.o: CFLAGS_ALL += -I$(BUILD)/gen
 
-$(BUILD)/streamml.pc: streamml.pc.in
+# regenerated every time: it depends on PREFIX
+$(BUILD)/streamml.pc: streamml.pc.in FORCE
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' -e 's|@PKGS@|$(PKGS)|g' $< > $@
 
@@ -129,3 +130,4 @@ clean:
 	rm -rf build build-asan build-fuzz build-tsan
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+FORCE:
