@@ -24,3 +24,6 @@ expect_exit 1 "$SML" gen loans --set batch_size=3
 grep -q 'does not apply' "$T/stderr" || fail "--set of a setting gen does not take"
 expect_exit 1 "$SML" schema x.csv --sample-rows 0
 grep -q 'out of range' "$T/stderr" || fail "range check"
+# docs/CONFIG.md is the property table as the binary prints it
+"$SML" help config --markdown > "$T/config.md"
+cmp -s "$T/config.md" "$SML_ROOT/docs/CONFIG.md" || fail "docs/CONFIG.md is stale: build/streamml help config --markdown > docs/CONFIG.md"
