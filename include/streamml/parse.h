@@ -33,9 +33,12 @@ typedef struct sml_reader_opts {
     size_t max_record_bytes; /* a longer record is a bad row, skipped to its end without buffering it
                                 (default 1 MiB) */
     int check_utf8;          /* reject records with invalid UTF-8 in string fields (default 1) */
+    int require_terminator;  /* at the end of input, a last record without a line terminator is a bad row
+                                ("partial record"), not a record: for sockets, where a cut connection leaves one
+                                (default 0: files may end without a newline) */
 } sml_reader_opts;
 
-#define SML_READER_OPTS_INIT {SML_FORMAT_AUTO, ',', 1, NULL, (size_t)1 << 20, 1}
+#define SML_READER_OPTS_INIT {SML_FORMAT_AUTO, ',', 1, NULL, (size_t)1 << 20, 1, 0}
 
 typedef struct sml_reader sml_reader;
 

@@ -679,10 +679,13 @@ int sml_reader_next(sml_reader *r, sml_batch *b, sml_error *err)
         return rc;
     sml_batch_clear(b);
     r->ops->bind(r, b);
+    /* with require_terminator an unterminated tail is not parsed as a record but dead-lettered below */
+    int tail_check = r->eof && r->nskips == 0 && r->opts.require_terminator && r->len > r->pos &&
+                     r->buf[r->len - 1] != '\n' && r->buf[r->len - 1] != '\r';
     for (;;) {
         int have_skip = r->nskips > 0 && r->skips[0]->closed;
         size_t lim = r->nskips > 0 ? r->skips[0]->buf_pos : r->len;
-        int final = r->eof && r->nskips == 0;
+        int final = r->eof && r->nskips == 0 && !tail_check;
         rc = r->ops->parse(r, b, lim, final, err);
         if (rc < 0)
             return rc;
@@ -694,6 +697,13 @@ int sml_reader_next(sml_reader *r, sml_batch *b, sml_error *err)
             continue;
         }
         break;
+    }
+    if (tail_check && r->pos < r->len && b->nrows + b->nbad < b->capacity) {
+        rc = sml_reader_bad(r, b, SML_EPARSE, r->line, 1, r->base_offset + r->pos, r->buf + r->pos, r->len - r->pos,
+                            "partial record at the end of the stream (no line terminator): the connection was cut");
+        if (rc < 0)
+            return sml_fail(err, rc, "%s: out of memory", r->source_name);
+        r->pos = r->len;
     }
     if (r->scan_rec_start < r->pos) {
         r->scan_rec_start = r->scan_pos = r->pos;

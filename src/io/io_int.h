@@ -1,0 +1,118 @@
+/*
+ * Internal: sources and sinks of the stream engine, each kind one file behind one table of functions
+ * (redis's dictType, ae.c's backends): a new source or sink is a new file and one entry in io.c's tables.
+ *
+ * A source turns bytes from somewhere (a file, stdin, new files in a directory, TCP) into record batches through
+ * one sml_reader per byte stream (a file, a connection), so a record never spans two streams: a stream's partial
+ * last record becomes a bad row at its end. Sources never block in next(); wait() blocks until input may be
+ * ready or the timeout passes.
+ */
+#ifndef SML_IO_INT_H
+#define SML_IO_INT_H
+#include <stdint.h>
+
+#include "common/codec.h"
+#include "common/strbuf.h"
+#include "streamml/io.h"
+#include "streamml/textout.h"
+
+typedef void (*sml_log_fn)(void *opaque, int level, const char *msg);
+enum { SML_LOG_ERROR = 0, SML_LOG_WARN = 1, SML_LOG_INFO = 2, SML_LOG_DEBUG = 3 };
+
+typedef struct sml_source_opts {
+    sml_reader_opts reader;
+    const char *exclude_dir; /* dir source: never read from here (the sink's own output) */
+    int64_t poll_ms;         /* dir source: how often to look for new files; tcp: reconnect backoff start */
+    sml_log_fn log;
+    void *log_opaque;
+} sml_source_opts;
+
+typedef struct sml_source_kind {
+    const char *scheme; /* "file" (also "-" and plain paths), "dir", "tcp", "tcp-listen" */
+    int (*open)(const char *location, const sml_source_opts *o, void **state, sml_error *err);
+    /* Typed columns for every reader, current and future (see sml_reader_set_columns). */
+    int (*set_columns)(void *st, const char *const *names, const sml_type *types, const uint8_t *optional, size_t n,
+                       sml_error *err);
+    /* Fills b (cleared first) with up to b->capacity records that are available now: > 0 rows + bad rows,
+     * 0 nothing available at the moment, < 0 a fatal error. */
+    int (*next)(void *st, sml_batch *b, sml_error *err);
+    /* Blocks until input may be available (1) or timeout_ms passes (0). */
+    int (*wait)(void *st, int timeout_ms);
+    /* 1 when no input will ever come again (end of a file; never for dir and tcp sources). */
+    int (*done)(void *st);
+    /* "<source>:<line>:<column>: <reason>" of bad row i of the batch the last next() filled. */
+    size_t (*bad_format)(void *st, const sml_batch *b, size_t i, char *buf, size_t cap);
+    /* Position after the last batch returned (for checkpoints); restore seeks there. NULL: no positions (tcp). */
+    int (*save)(void *st, sml_strbuf *sb);
+    int (*restore)(void *st, sml_cursor *c, sml_error *err);
+    void (*close)(void *st);
+} sml_source_kind;
+
+typedef struct sml_source {
+    const sml_source_kind *kind;
+    void *st;
+} sml_source;
+
+/* Opens the source a URI names: "-", "file:PATH", a plain path, "dir:PATH", "tcp://host:port",
+ * "tcp-listen://host:port". */
+int sml_source_open(const char *uri, const sml_source_opts *o, sml_source *out, sml_error *err);
+void sml_source_close(sml_source *s);
+
+/* A sink takes rows through a write callback (so sml_textout can format into it) and makes them durable on
+ * flush. */
+typedef struct sml_sink_kind {
+    const char *scheme; /* "file" (also "-"), "null" */
+    int (*open)(const char *location, void **state, sml_error *err);
+    int (*write)(void *st, const void *buf, size_t len, sml_error *err);
+    /* Makes everything written so far durable (fsync for files). */
+    int (*flush)(void *st, int durable, sml_error *err);
+    void (*close)(void *st);
+} sml_sink_kind;
+
+typedef struct sml_sink {
+    const sml_sink_kind *kind;
+    void *st;
+    sml_format format; /* from the URI's extension; AUTO when it names none */
+} sml_sink;
+
+int sml_sink_open(const char *uri, sml_sink *out, sml_error *err);
+int sml_sink_write(void *sink, const void *buf, size_t len, sml_error *err); /* an sml_write_fn over sml_sink */
+void sml_sink_close(sml_sink *s);
+
+/* ---- shared by the sources: one byte stream (fd) parsed by its own reader */
+typedef struct sml_stream {
+    int fd;
+    int eof;          /* read() returned 0 (or the peer closed) */
+    int ended;        /* sml_reader_end was called */
+    char *name;
+    sml_reader *reader;
+    uint64_t skip_to; /* resume: drop records that start before this offset */
+    char *buf;        /* read buffer */
+} sml_stream;
+
+int sml_stream_open(sml_stream *s, int fd, const char *name, const sml_reader_opts *ro, const char *const *names,
+                    const sml_type *types, const uint8_t *optional, size_t ncols, sml_error *err);
+/* Reads what is available without blocking (nonblocking fds; regular files read a chunk), parses the next batch.
+ * Returns like sml_source_kind.next. */
+int sml_stream_next(sml_stream *s, sml_batch *b, sml_error *err);
+/* 1 when the stream is exhausted: its end was seen and every record returned. */
+int sml_stream_finished(const sml_stream *s);
+void sml_stream_close(sml_stream *s);
+
+/* Column spec kept by sources so that readers opened later get it too. */
+typedef struct sml_colspec {
+    char **names;
+    sml_type *types;
+    uint8_t *optional;
+    size_t n;
+    int set;
+} sml_colspec;
+
+int sml_colspec_set(sml_colspec *cs, const char *const *names, const sml_type *types, const uint8_t *optional,
+                    size_t n, sml_error *err);
+void sml_colspec_release(sml_colspec *cs);
+
+/* "host:port" -> sockaddr; errors name the text. */
+struct sockaddr_storage;
+int sml_parse_hostport(const char *text, struct sockaddr_storage *addr, unsigned *addrlen, sml_error *err);
+#endif

@@ -1,0 +1,178 @@
+/*
+ * Sinks of the stream engine (io_int.h): a file or stdout ("-") and null: (discard). Rows reach a sink through
+ * sml_textout's write callback; flush(durable) fsyncs a file so a checkpoint never covers rows still in a cache.
+ * Source and sink kinds are picked here from the URI's scheme.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/io_int.h"
+
+extern const sml_source_kind sml_source_file, sml_source_dir, sml_source_tcp, sml_source_tcp_listen;
+
+/* ------------------------------------------------------------------ sources */
+
+int sml_source_open(const char *uri, const sml_source_opts *o, sml_source *out, sml_error *err)
+{
+    static const struct {
+        const char *prefix;
+        const sml_source_kind *kind;
+    } kinds[] = {{"tcp-listen://", &sml_source_tcp_listen}, {"tcp://", &sml_source_tcp}, {"dir:", &sml_source_dir},
+                 {"file:", &sml_source_file}};
+    const sml_source_kind *kind = &sml_source_file;
+    const char *loc = uri;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strncmp(uri, kinds[i].prefix, strlen(kinds[i].prefix)) == 0) {
+            kind = kinds[i].kind;
+            loc = uri + strlen(kinds[i].prefix);
+            break;
+        }
+    if (kind == &sml_source_file && strstr(uri, "://"))
+        return sml_fail(err, SML_EUNSUPPORTED, "%s: unknown kind of source (use a file, -, dir:, tcp:// or "
+                                               "tcp-listen://)", uri);
+    int rc = kind->open(loc, o, &out->st, err);
+    if (rc == 0)
+        out->kind = kind;
+    return rc;
+}
+
+void sml_source_close(sml_source *s)
+{
+    if (s->kind)
+        s->kind->close(s->st);
+    memset(s, 0, sizeof *s);
+}
+
+/* ------------------------------------------------------------------ sinks */
+
+typedef struct fd_sink {
+    int fd;
+    int regular;
+    char *path;
+} fd_sink;
+
+static int file_sink_open(const char *location, void **state, sml_error *err)
+{
+    fd_sink *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(location))) {
+        free(s);
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    }
+    if (strcmp(location, "-") == 0) {
+        s->fd = 1;
+    } else {
+        s->fd = open(location, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (s->fd < 0) {
+            int e = errno;
+            free(s->path);
+            free(s);
+            return sml_fail(err, SML_EIO, "%s: cannot open for writing: %s", location, strerror(e));
+        }
+        s->regular = 1;
+    }
+    *state = s;
+    return 0;
+}
+
+static int file_sink_write(void *st, const void *buf, size_t len, sml_error *err)
+{
+    fd_sink *s = st;
+    const char *p = buf;
+    while (len) {
+        ssize_t n = write(s->fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return sml_fail(err, SML_EIO, "%s: write failed: %s", s->path, strerror(errno));
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int file_sink_flush(void *st, int durable, sml_error *err)
+{
+    fd_sink *s = st;
+    if (durable && s->regular && fsync(s->fd) != 0)
+        return sml_fail(err, SML_EIO, "%s: fsync failed: %s", s->path, strerror(errno));
+    return 0;
+}
+
+static void file_sink_close(void *st)
+{
+    fd_sink *s = st;
+    if (!s)
+        return;
+    if (s->fd > 2)
+        close(s->fd);
+    free(s->path);
+    free(s);
+}
+
+static int null_open(const char *location, void **state, sml_error *err)
+{
+    (void)location;
+    (void)err;
+    *state = NULL;
+    return 0;
+}
+
+static int null_write(void *st, const void *buf, size_t len, sml_error *err)
+{
+    (void)st;
+    (void)buf;
+    (void)len;
+    (void)err;
+    return 0;
+}
+
+static int null_flush(void *st, int durable, sml_error *err)
+{
+    (void)st;
+    (void)durable;
+    (void)err;
+    return 0;
+}
+
+static void null_close(void *st) { (void)st; }
+
+static const sml_sink_kind file_sink = {"file", file_sink_open, file_sink_write, file_sink_flush, file_sink_close};
+static const sml_sink_kind null_sink = {"null", null_open, null_write, null_flush, null_close};
+
+int sml_sink_open(const char *uri, sml_sink *out, sml_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const sml_sink_kind *kind = &file_sink;
+    const char *loc = uri;
+    if (strncmp(uri, "null:", 5) == 0)
+        kind = &null_sink, loc = uri + 5;
+    else if (strncmp(uri, "file:", 5) == 0)
+        loc = uri + 5;
+    else if (strstr(uri, "://") || strncmp(uri, "dir:", 4) == 0 || strncmp(uri, "parquet:", 8) == 0)
+        return sml_fail(err, SML_EUNSUPPORTED, "%s: this kind of sink is not available yet (use a file, - or null:)",
+                        uri);
+    int rc = kind->open(loc, &out->st, err);
+    if (rc)
+        return rc;
+    out->kind = kind;
+    out->format = kind == &file_sink && strcmp(loc, "-") != 0 ? sml_format_from_path(loc) : SML_FORMAT_AUTO;
+    return 0;
+}
+
+int sml_sink_write(void *sink, const void *buf, size_t len, sml_error *err)
+{
+    sml_sink *s = sink;
+    return s->kind->write(s->st, buf, len, err);
+}
+
+void sml_sink_close(sml_sink *s)
+{
+    if (s->kind)
+        s->kind->close(s->st);
+    memset(s, 0, sizeof *s);
+}
