@@ -16,6 +16,14 @@
 
 #define WOLFE_C1 1e-4
 #define WOLFE_C2 0.9
+/* Near the optimum the decrease a step can make falls below the rounding noise of F (decrease ~ ||g||²/curvature,
+ * so gradients below ~1e-8 cannot be told apart by values). There the searches use the approximate Wolfe
+ * conditions of Hager & Zhang (CG_DESCENT, 2005): a value within the noise band of F(x) is accepted when the slope at
+ * the trial point shows the step did not overshoot, φ'(α) <= (1 − 2δ)·|φ'(0)|. */
+#define NOISE_REL 1e-12
+#define APPROX_DELTA 0.1
+/* Give up (status "stalled") after this many iterations without progress in value or gradient. */
+#define STALL_ITERATIONS 300
 
 typedef struct lbfgs_work {
     const sml_objective *obj;
@@ -122,6 +130,12 @@ static double interpolate(double a, double fa, double da, double b, double fb, d
     return t;
 }
 
+/* The approximate Wolfe conditions, only where values are within rounding noise of f0. */
+static int approx_wolfe(double f, double f0, double noise, double dphi, double dphi0)
+{
+    return f <= f0 + noise && dphi <= (1 - 2 * APPROX_DELTA) * -dphi0 && dphi >= WOLFE_C2 * dphi0;
+}
+
 /* Strong Wolfe search along d from x (value f0, slope dphi0 < 0). The accepted point is left in xt/gt, its value
  * in *f_out. */
 static int search_wolfe(lbfgs_work *w, int max_evals, double f0, double dphi0, double a, double *f_out)
@@ -129,6 +143,7 @@ static int search_wolfe(lbfgs_work *w, int max_evals, double f0, double dphi0, d
     size_t n = w->n;
     double a_prev = 0, f_prev = f0, dp_prev = dphi0;
     double a_lo, f_lo, dp_lo, a_hi, f_hi, dp_hi;
+    double noise = NOISE_REL * fabs(f0);
     int evals = 0, finite_seen = 0;
 
     /* bracketing: grow the step until the minimiser along d is enclosed */
@@ -144,6 +159,10 @@ static int search_wolfe(lbfgs_work *w, int max_evals, double f0, double dphi0, d
         }
         finite_seen = 1;
         double dp = dot(w->gt, w->d, n);
+        if (approx_wolfe(f, f0, noise, dp, dphi0)) {
+            *f_out = f;
+            return LS_WOLFE;
+        }
         if (f > f0 + WOLFE_C1 * a * dphi0 || (evals > 1 && f >= f_prev)) {
             a_lo = a_prev, f_lo = f_prev, dp_lo = dp_prev, a_hi = a, f_hi = f, dp_hi = dp;
             break;
@@ -175,6 +194,10 @@ static int search_wolfe(lbfgs_work *w, int max_evals, double f0, double dphi0, d
         }
         finite_seen = 1;
         double dp = dot(w->gt, w->d, n);
+        if (approx_wolfe(f, f0, noise, dp, dphi0)) {
+            *f_out = f;
+            return LS_WOLFE;
+        }
         if (f > f0 + WOLFE_C1 * a * dphi0 || f >= f_lo) {
             a_hi = a, f_hi = f, dp_hi = dp;
             continue;
@@ -203,9 +226,10 @@ fallback:
 
 /* OWL-QN: backtracking along d, each trial projected onto the orthant of x (or of −pg where x_j = 0); sufficient
  * decrease is measured with the pseudo-gradient. */
-static int search_orthant(lbfgs_work *w, int max_evals, double f0, double a, double *f_out)
+static int search_orthant(lbfgs_work *w, int max_evals, double f0, double dphi0, double a, double *f_out)
 {
     size_t n = w->n;
+    double noise = NOISE_REL * fabs(f0);
     int finite_seen = 0;
     for (int evals = 0; evals < max_evals; evals++) {
         double decrease = 0;
@@ -225,6 +249,19 @@ static int search_orthant(lbfgs_work *w, int max_evals, double f0, double a, dou
             if (f <= f0 + WOLFE_C1 * decrease) {
                 *f_out = f;
                 return LS_ARMIJO;
+            }
+            if (f <= f0 + noise) {
+                /* the slope of F along d at the trial point, over the coordinates still free to move */
+                double dphi = 0;
+                for (size_t j = 0; j < n; j++) {
+                    double l1 = w->obj->l1[j], t = w->xt[j];
+                    if (l1 == 0 || t != 0)
+                        dphi += (w->gt[j] + (t > 0 ? l1 : t < 0 ? -l1 : 0)) * w->d[j];
+                }
+                if (dphi <= (1 - 2 * APPROX_DELTA) * -dphi0) {
+                    *f_out = f;
+                    return LS_ARMIJO;
+                }
             }
         }
         a *= isfinite(f) ? 0.5 : 0.1;
@@ -271,7 +308,9 @@ static int lbfgs_minimize(const sml_objective *obj, double *theta, const sml_opt
     double pg_norm = sml_optim_pseudo_gradient(obj, w.x, w.g, w.pg);
     rep->pg0_norm_inf = pg_norm;
     double threshold = opt->tol * (pg_norm > 1 ? pg_norm : 1);
-    int iter = 0, retried = 0;
+    /* iterations in a row that neither lowered F beyond its noise nor set a new best gradient norm */
+    int iter = 0, retried = 0, idle = 0;
+    double best_pg = pg_norm;
     for (;;) {
         if (pg_norm <= threshold) {
             rep->status = SML_OPTIM_CONVERGED;
@@ -297,7 +336,7 @@ static int lbfgs_minimize(const sml_objective *obj, double *theta, const sml_opt
         if (w.k == 0) /* no curvature known yet: a first step of unit length */
             a0 = 1 / sqrt(dot(w.d, w.d, n));
         double f_new = f;
-        int ls = w.owl ? search_orthant(&w, opt->max_linesearch, f, a0, &f_new)
+        int ls = w.owl ? search_orthant(&w, opt->max_linesearch, f, dphi0, a0, &f_new)
                        : search_wolfe(&w, opt->max_linesearch, f, dphi0, a0, &f_new);
         if (ls < 0) {
             if (w.k > 0 && !retried) { /* the quasi-Newton model may be stale: one retry from steepest descent */
@@ -318,9 +357,17 @@ static int lbfgs_minimize(const sml_objective *obj, double *theta, const sml_opt
         double *t = w.x;
         w.x = w.xt, w.xt = t;
         t = w.g, w.g = w.gt, w.gt = t;
+        int lowered = f_new < f - NOISE_REL * fabs(f);
         f = f_new;
         iter++;
         pg_norm = sml_optim_pseudo_gradient(obj, w.x, w.g, w.pg);
+        idle = lowered || pg_norm < 0.999 * best_pg ? 0 : idle + 1;
+        if (pg_norm < best_pg)
+            best_pg = pg_norm;
+        if (idle >= STALL_ITERATIONS && pg_norm > threshold) {
+            rep->status = SML_OPTIM_STALLED;
+            break;
+        }
     }
     rep->iterations = iter;
     rep->converged = rep->status == SML_OPTIM_CONVERGED;

@@ -25,6 +25,10 @@
 #define SIGMA1 0.25
 #define SIGMA2 0.5
 #define SIGMA3 4.0
+/* reductions below NOISE_REL·|f| are rounding noise; STALL_STEPS such steps in a row that also fail to lower the
+ * gradient end the run as stalled */
+#define NOISE_REL 1e-12
+#define STALL_STEPS 5
 
 static double dot(const double *a, const double *b, size_t n)
 {
@@ -148,7 +152,7 @@ static int tron_minimize(const sml_objective *obj, double *theta, const sml_opti
     for (size_t j = 0; j < n; j++)
         delta += g[j] * g[j] / w.m[j];
     delta = sqrt(delta);
-    int iter = 0, accepted_once = 0;
+    int iter = 0, accepted_once = 0, idle = 0;
     for (;;) {
         if (gnorm <= threshold) {
             rep->status = SML_OPTIM_CONVERGED;
@@ -187,7 +191,20 @@ static int tron_minimize(const sml_objective *obj, double *theta, const sml_opti
         else
             delta = boundary ? SIGMA3 * delta : fmax(delta, fmin(alpha * snorm, SIGMA3 * delta));
 
-        if (finite && actred > ETA0 * prered) {
+        /* Near the optimum both reductions sink below the rounding noise of f, and comparing values says nothing:
+         * there a step is judged by the gradient norm instead (Newton steps stay good long after values stop
+         * telling). */
+        int in_noise = fabs(prered) <= NOISE_REL * fabs(f) && fabs(actred) <= NOISE_REL * fabs(f);
+        int accept = finite && (in_noise ? norm_inf(g_new, n) < gnorm : actred > ETA0 * prered);
+        if (in_noise && accept)
+            delta = fmax(delta, snorm); /* the value-based update above is noise: keep the region */
+        if (in_noise && !accept && ++idle >= STALL_STEPS) {
+            rep->status = SML_OPTIM_STALLED;
+            break;
+        }
+        if (!in_noise || accept)
+            idle = 0;
+        if (accept) {
             double *t = x;
             x = x_new, x_new = t;
             t = g, g = g_new, g_new = t;
@@ -203,14 +220,6 @@ static int tron_minimize(const sml_objective *obj, double *theta, const sml_opti
                 rc = sml_fail(err, SML_ENUMERIC, "tron: the objective is no longer finite at an accepted point");
                 goto out;
             }
-        }
-        /* nothing measurable left to gain in floating point: stop (not converged) */
-        if (fabs(actred) <= 1e-15 * fabs(f) && fabs(prered) <= 1e-15 * fabs(f)) {
-            if (gnorm > threshold)
-                rep->status = SML_OPTIM_STALLED;
-            else
-                rep->status = SML_OPTIM_CONVERGED;
-            break;
         }
         if (!(delta > 0) || delta < 1e-300 * (1 + sqrt(dot(x, x, n)))) {
             rep->status = SML_OPTIM_STALLED;
