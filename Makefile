@@ -32,10 +32,12 @@ LIB_SRC  := $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c))
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
+TOOL_SRC := $(wildcard tests/tools/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 HEADERS  := $(wildcard include/streamml/*.h)
 
 STATIC := $(BUILD)/libstreamml.a
@@ -43,7 +45,7 @@ SHARED := $(BUILD)/libstreamml.so.$(VERSION)
 BIN    := $(BUILD)/streamml
 
 .PHONY: all lib check check-long asan fuzz fuzz-short bench install clean tsan analyze
-all: lib $(BIN) $(TEST_BIN) $(BENCH_BIN)
+all: lib $(BIN) $(TEST_BIN) $(BENCH_BIN) $(TOOL_BIN)
 lib: $(STATIC) $(SHARED)
 
 $(BUILD)/obj/%.o: %.c
@@ -65,6 +67,11 @@ $(BIN): $(CLI_OBJ) $(STATIC)
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(STATIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS_ALL) $(LDLIBS_ALL)
+
+# Test tools: small programs the integration tests drive (e.g. online_trace against the numpy references).
+$(BUILD)/tools/%: tests/tools/%.c $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(STATIC) $(LDFLAGS_ALL) $(LDLIBS_ALL)
 
 $(BUILD)/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(dir $@)
