@@ -100,12 +100,12 @@ static void nag_update(sml_learner *l, const uint32_t *idx, const double *val, s
     /* (b): bring touched coordinates up to date, rescale on new maxima, and sum Σ x²/s² */
     double norm = 0;
     for (size_t k = 0; k < nnz; k++) {
-        if (val[k] == 0)
-            continue;
         nag_coord *c = &a->c[idx[k]];
         double ax = fabs(val[k]);
         c->w = rescaled(a, idx[k], current(a, idx[k]), ax);
         c->last = a->S;
+        if (ax == 0)
+            continue; /* an explicit zero only brings the coordinate up to date */
         if (ax > c->scale)
             c->scale = ax;
         double q = val[k] / c->scale;

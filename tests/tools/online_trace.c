@@ -6,12 +6,13 @@
  *                [--l2 X] [--l1 X] [--l2-to-base X] [--base a,b,..] [--init a,b,..] [--warm-records X]
  *                [--ftrl-alpha X] [--ftrl-beta X] [--rls-forgetting X] [--rls-delta X] [--rls-max-features N]
  *                [--spark-iterations N] [--spark-fraction X] [--spark-reg X] [--spark-tol X] [--seed N]
- *                [--no-intercept] [--batch N] [--print theta|margin|final] [--checkpoint-every K]
+ *                [--no-intercept] [--batch N] [--print theta|margin|final] [--every K] [--checkpoint-every K]
  *
  * DATA: one row per line, y first then the x columns (a first line that is not numeric is a header). Zeros are
  * left out of the sparse rows the learner sees. Per-record learners score then learn each row; spark learns per
  * micro-batch of --batch rows (default 100). --print theta (default): θ (intercept last) after every record or
  * batch; margin: the prequential score of every row; final: θ at the end. Numbers are printed with %.17g.
+ * --every K prints θ only after every K-th record or batch (and the last).
  * --checkpoint-every K encodes the learner every K records, frees it and continues from the decoded copy.
  * Exit status: 0, 1 usage, 2 runtime error.
  */
@@ -142,7 +143,7 @@ int main(int argc, char **argv)
     o.loss = &sml_loss_squared;
     const char *path = NULL, *print = "theta";
     double *base = NULL, *init = NULL;
-    size_t nbase = 0, ninit = 0, batch = 100, checkpoint_every = 0;
+    size_t nbase = 0, ninit = 0, batch = 100, checkpoint_every = 0, every = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define OPT(name) (!strcmp(a, name) && v && ++i)
@@ -192,6 +193,8 @@ int main(int argc, char **argv)
             batch = (size_t)atol(v);
         else if (OPT("--print"))
             print = v;
+        else if (OPT("--every"))
+            every = (size_t)atol(v);
         else if (OPT("--checkpoint-every"))
             checkpoint_every = (size_t)atol(v);
         else if (OPT("--tol") || OPT("--label"))
@@ -206,7 +209,7 @@ int main(int argc, char **argv)
         }
 #undef OPT
     }
-    if (!path || !o.loss || !batch) {
+    if (!path || !o.loss || !batch || !every) {
         fprintf(stderr, "usage: online_trace DATA.csv [options] (see the source)\n");
         return 1;
     }
@@ -247,7 +250,7 @@ int main(int argc, char **argv)
             sml_learner_update(l, idx, val, nnz, row[0], 1.0, z);
             if (margins)
                 printf("%.17g\n", z);
-            if (each)
+            if (each && ((r + 1) % every == 0 || r + 1 == d.rows))
                 print_theta(l, theta);
             if (checkpoint_every && (r + 1) % checkpoint_every == 0 && roundtrip(&l, &o)) {
                 rc = 2;
@@ -287,7 +290,7 @@ int main(int argc, char **argv)
                 rc = 2;
                 break;
             }
-            if (each)
+            if (each && ((r0 / batch + 1) % every == 0 || r0 + m == d.rows))
                 print_theta(l, theta);
             if (checkpoint_every && roundtrip(&l, &o)) {
                 rc = 2;
