@@ -1,0 +1,173 @@
+/*
+ * Online learner "normalized" (the default): NAG, the normalized adaptive gradient of Ross, Mineiro & Langford 2013
+ * ("Normalized online learning", Algorithm 2), which is Vowpal Wabbit's adaptive + normalized update. Per record:
+ *   for each feature with |x_j| > s_j: θ_j ← θ_init_j + (θ_j − θ_init_j)·s_j/|x_j| (if s_j > 0), s_j ← |x_j|;
+ *   ŷ = θ·x;  t += weight;  N += weight·Σ_j x_j²/s_j²;  r = η·sqrt(t/N);
+ *   g_j = weight·ℓ'(ŷ)·x_j;  G_j += g_j²;  θ_j −= r·g_j·d_j  with d_j = 1/(s_j^(2−2p)·G_j^p), p = power_t (0.5).
+ * The intercept is a feature of constant value 1. Penalties flow for time r·d_j per record (online.h), lazily: the
+ * global clock is S = Σ r and d_j is fixed while coordinate j is not touched.
+ */
+#include "optim/online_int.h"
+
+#include <stdlib.h>
+
+typedef struct nag_coord {
+    double w;     /* θ_j as of clock `last` */
+    double last;
+    double g2;    /* G_j = Σ g_j² */
+    double scale; /* s_j = max |x_j| seen */
+} nag_coord;
+
+typedef struct nag_learner {
+    sml_learner base;
+    nag_coord *c;
+    double t, N; /* weighted record count and Σ weight·Σ x²/s² */
+    double S;    /* Σ r: the penalty clock */
+} nag_learner;
+
+static double rate(const nag_learner *a, double g2, double scale)
+{
+    if (!(g2 > 0))
+        return 0.0; /* no penalty before the coordinate's first gradient */
+    double p = a->base.o.power_t;
+    if (p == 0.5)
+        return 1.0 / (scale * sqrt(g2));
+    return 1.0 / (pow(scale, 2 - 2 * p) * pow(g2, p));
+}
+
+static double current(const nag_learner *a, size_t j)
+{
+    const nag_coord *c = &a->c[j];
+    if (!a->base.penalized || c->g2 == 0)
+        return c->w;
+    return sml_penalty_flow(c->w, rate(a, c->g2, c->scale) * (a->S - c->last), sml_penalty_of(&a->base, j));
+}
+
+/* θ_j as the paper's step (b) leaves it for a row value x: a new scale maximum shrinks what was learned online */
+static double rescaled(const nag_learner *a, size_t j, double u, double ax)
+{
+    double s = a->c[j].scale;
+    if (ax > s && s > 0)
+        u = a->base.init[j] + (u - a->base.init[j]) * (s / ax);
+    return u;
+}
+
+static int nag_init(sml_learner *l, sml_error *err)
+{
+    nag_learner *a = (nag_learner *)l;
+    a->c = calloc(l->n, sizeof *a->c);
+    if (!a->c)
+        return sml_fail(err, SML_ENOMEM, "online learner normalized: out of memory for %zu parameters", l->n);
+    for (size_t j = 0; j < l->n; j++)
+        a->c[j].w = l->init[j];
+    return 0;
+}
+
+static void nag_release(sml_learner *l) { free(((nag_learner *)l)->c); }
+
+static double nag_margin(const sml_learner *l, const uint32_t *idx, const double *val, size_t nnz)
+{
+    const nag_learner *a = (const nag_learner *)l;
+    double z = l->o.fit_intercept ? current(a, l->dim) : 0.0;
+    for (size_t k = 0; k < nnz; k++) {
+        size_t j = idx[k];
+        if (j >= l->dim || val[k] == 0)
+            continue;
+        z += rescaled(a, j, current(a, j), fabs(val[k])) * val[k];
+    }
+    return z;
+}
+
+static void descend(nag_learner *a, size_t j, double g, double r)
+{
+    nag_coord *c = &a->c[j];
+    if (g == 0)
+        return;
+    double g2 = c->g2 == 0 ? (a->base.o.warm_records + 1) * g * g : c->g2 + g * g;
+    double v = c->w - r * g * rate(a, g2, c->scale);
+    if (isfinite(v) && isfinite(g2) && g2 > 0) {
+        c->w = v;
+        c->g2 = g2;
+    } else {
+        a->base.numeric++;
+    }
+}
+
+static void nag_update(sml_learner *l, const uint32_t *idx, const double *val, size_t nnz, double y, double weight,
+                       double margin)
+{
+    nag_learner *a = (nag_learner *)l;
+    /* (b): bring touched coordinates up to date, rescale on new maxima, and sum Σ x²/s² */
+    double norm = 0;
+    for (size_t k = 0; k < nnz; k++) {
+        nag_coord *c = &a->c[idx[k]];
+        double ax = fabs(val[k]);
+        c->w = rescaled(a, idx[k], current(a, idx[k]), ax);
+        c->last = a->S;
+        if (ax == 0)
+            continue; /* an explicit zero only brings the coordinate up to date */
+        if (ax > c->scale)
+            c->scale = ax;
+        double q = val[k] / c->scale;
+        norm += q * q;
+    }
+    if (l->o.fit_intercept) {
+        nag_coord *c = &a->c[l->dim];
+        c->w = current(a, l->dim);
+        c->last = a->S;
+        c->scale = 1;
+        norm += 1;
+    }
+    /* (d): a warm start counts the first record warm_records + 1 times in t and N */
+    double times = l->learned == 0 ? l->o.warm_records + 1 : 1;
+    a->t += times * weight;
+    a->N += times * weight * norm;
+    double r = a->N > 0 ? l->o.learning_rate * sqrt(a->t / a->N) : 0.0;
+    /* (e) */
+    double d1, d2;
+    l->loss->eval(margin, y, &d1, &d2);
+    double g = weight * d1;
+    for (size_t k = 0; k < nnz; k++)
+        if (val[k] != 0)
+            descend(a, idx[k], g * val[k], r);
+    if (l->o.fit_intercept)
+        descend(a, l->dim, g, r);
+    a->S += r;
+}
+
+static void nag_weights(const sml_learner *l, double *theta)
+{
+    for (size_t j = 0; j < l->n; j++)
+        theta[j] = current((const nag_learner *)l, j);
+}
+
+static int nag_encode(const sml_learner *l, sml_strbuf *sb)
+{
+    const nag_learner *a = (const nag_learner *)l;
+    int rc = sml_put_f64(sb, a->t) | sml_put_f64(sb, a->N) | sml_put_f64(sb, a->S);
+    for (size_t j = 0; j < l->n && !rc; j++)
+        rc = sml_put_f64(sb, a->c[j].w) | sml_put_f64(sb, a->c[j].last) | sml_put_f64(sb, a->c[j].g2) |
+             sml_put_f64(sb, a->c[j].scale);
+    return rc;
+}
+
+static int nag_decode(sml_learner *l, sml_cursor *c)
+{
+    nag_learner *a = (nag_learner *)l;
+    a->t = sml_get_f64(c);
+    a->N = sml_get_f64(c);
+    a->S = sml_get_f64(c);
+    if (l->n > sml_cursor_left(c) / 32)
+        c->failed = 1;
+    for (size_t j = 0; j < l->n && !c->failed; j++) {
+        a->c[j].w = sml_get_f64(c);
+        a->c[j].last = sml_get_f64(c);
+        a->c[j].g2 = sml_get_f64(c);
+        a->c[j].scale = sml_get_f64(c);
+    }
+    return c->failed ? SML_EFORMAT : 0;
+}
+
+const sml_learner_type sml_learner_normalized = {"normalized", sizeof(nag_learner), 0,          nag_init,
+                                                 nag_release,  nag_margin,          nag_update, NULL,
+                                                 nag_weights,  nag_encode,          nag_decode};
