@@ -703,6 +703,17 @@ static void axis_log(axis *a, range r)
             a->ticks[a->nticks++] = scaled(5, d);
         }
     }
+    if (d1 - d0 <= 2) { /* narrow: from the 1-2-5 tick below the data to the one above, not whole decades */
+        size_t first = 0, last = a->nticks - 1;
+        while (first + 1 < a->nticks && a->ticks[first + 1] <= r.lo)
+            first++;
+        while (last > first + 1 && a->ticks[last - 1] >= r.hi)
+            last--;
+        a->lo = a->ticks[first];
+        a->hi = a->ticks[last];
+        memmove(a->ticks, a->ticks + first, (last - first + 1) * sizeof a->ticks[0]);
+        a->nticks = last - first + 1;
+    }
 }
 
 /* Where v falls between pixel p0 (at lo) and p1 (at hi). */
@@ -809,7 +820,7 @@ static int pick_points(const double *x, const double *y, size_t n, int log_y, si
 #define PLOT_TOP 56
 #define PLOT_BOTTOM_MARGIN 58
 #define LEGEND_ROW 20
-#define LEGEND_CHARS 30
+#define LEGEND_CHARS 26
 #define METRIC_CHART_HEIGHT 460
 #define WEIGHT_CHART_HEIGHT 400
 

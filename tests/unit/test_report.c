@@ -533,8 +533,9 @@ static void test_metric_choice(void)
         CHECK(strstr(svg, "elapsed seconds") != NULL);
         CHECK(strstr(svg, "(log scale)") != NULL);
         CHECK(strstr(svg, ">Drift &amp; recovery</text>") != NULL);
-        CHECK(strstr(svg, "text-anchor=\"end\">1</text>") != NULL); /* decades */
-        CHECK(strstr(svg, "text-anchor=\"end\">10</text>") != NULL);
+        CHECK(strstr(svg, "text-anchor=\"end\">1</text>") != NULL); /* 1-2-5 ticks around 1.1 .. 2.1 */
+        CHECK(strstr(svg, "text-anchor=\"end\">5</text>") && strstr(svg, "text-anchor=\"end\">2</text>"));
+        CHECK(strstr(svg, "text-anchor=\"end\">10</text>") == NULL);
     }
     free(svg);
     sml_report_free(r);
