@@ -650,7 +650,8 @@ static void axis_linear(axis *a, range r, int target, int si)
     memset(a, 0, sizeof *a);
     if (!(lo <= hi))
         lo = 0, hi = 1;
-    lo = fmax(lo, -1e300), hi = fmin(hi, 1e300);
+    /* keep hi - lo finite, whatever the data */
+    lo = fmin(fmax(lo, -1e300), 1e300), hi = fmin(fmax(hi, -1e300), 1e300);
     if (hi - lo <= fabs(hi) * 1e-9 || hi - lo < 1e-300) {
         double pad = lo != 0 ? fabs(lo) * 0.05 : 0.5;
         lo -= pad;
@@ -686,12 +687,8 @@ static void axis_log(axis *a, range r)
     if (!(r.lo <= r.hi) || r.lo <= 0)
         r.lo = 1, r.hi = 10;
     int d0 = (int)floor(log10(r.lo)), d1 = (int)ceil(log10(r.hi));
-    if (d0 < -300)
-        d0 = -300;
-    if (d1 > 300)
-        d1 = 300;
-    if (d1 <= d0)
-        d1 = d0 + 1;
+    d0 = d0 < -300 ? -300 : d0 > 299 ? 299 : d0;
+    d1 = d1 > 300 ? 300 : d1 <= d0 ? d0 + 1 : d1;
     a->lo = scaled(1, d0);
     a->hi = scaled(1, d1);
     int every = (d1 - d0 + 7) / 8;
@@ -1104,7 +1101,7 @@ static int metric_chart(render_ctx *c, doc *d, double top, double height)
     const sml_report *r = c->r;
     plot_line *lines = calloc(2 * r->n, sizeof *lines);
     legend_item *legend = calloc(r->n, sizeof *legend);
-    char ytitle[160] = "", title[160];
+    char ytitle[160] = "", title[sizeof ytitle + 40];
     int rc = 0;
     if (!lines || !legend) {
         rc = SML_ENOMEM;

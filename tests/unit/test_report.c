@@ -608,6 +608,26 @@ static void test_html_summary_table(void)
     sml_report_free(r);
 }
 
+static void test_extreme_values(void)
+{
+    const char *text =
+        "{\"batch\": 1, \"records\": -5, \"elapsed_s\": 1e308, \"cumulative\": {\"rmse\": 1.7e308}, "
+        "\"batch_metrics\": {\"rmse\": 5e-324}, \"weights\": {\"x\": 1e308, \"y\": -1e308, \"_omitted\": 1}}\n"
+        "{\"batch\": 2, \"records\": 1e300, \"cumulative\": {\"rmse\": -1e308}, \"batch_metrics\": {\"rmse\": 0}}\n"
+        "{\"batch\": 3, \"records\": 1e300, \"cumulative\": {\"rmse\": 0}, \"weights\": {}}\n";
+    sml_report *r = report_of(text, "x.jsonl");
+    sml_report_options o = SML_REPORT_OPTIONS_INIT;
+    for (int k = 0; k < 4; k++) {
+        o.x = k & 1 ? SML_REPORT_X_TIME : SML_REPORT_X_RECORDS;
+        o.log_y = k >> 1;
+        char *svg = render(r, SML_REPORT_SVG, &o);
+        if (svg)
+            CHECK(strstr(svg, "nan") == NULL && strstr(svg, "inf") == NULL);
+        free(svg);
+    }
+    sml_report_free(r);
+}
+
 static void test_format_for_path(void)
 {
     CHECK_INT(sml_report_format_for_path("r.html"), SML_REPORT_HTML);
@@ -635,6 +655,7 @@ int main(void)
     RUN(test_log_scale_drops_non_positive);
     RUN(test_appended_runs_and_names);
     RUN(test_html_summary_table);
+    RUN(test_extreme_values);
     RUN(test_format_for_path);
     return UNIT_DONE();
 }
