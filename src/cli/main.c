@@ -40,6 +40,13 @@ static const cli_command commands[] = {
     {"inspect", cmd_inspect, "Print a model readably", "inspect --model STORE|FILE [--json]",
      "Prints the model's format version, task, label, pipeline, training summary, metrics and its weights by\n"
      "feature name, largest first, with hash collisions among the training data's features."},
+    {"report", cmd_report, "Draw run metrics files as an SVG or HTML report",
+     "report METRICS.jsonl... [-o report.svg|report.html] [--metric NAME] [--x-axis records|time] [--top K] ...",
+     "Reads the metrics files of `streamml run --metrics FILE` (docs/METRICS.md) and draws, with no external tool,\n"
+     "the prequential metric over records (thick: cumulative, thin: per batch), one line per run, and for runs with\n"
+     "--trace-weights the K largest weights over records. -o's extension chooses the format: .svg (one SVG file,\n"
+     "the default report.svg) or .html (the SVG inline and a table of each run's final metrics and records/s).\n"
+     "A file holding several appended runs gives one line per run; missing values leave gaps in the lines."},
     {"help", cmd_help, "Show help for a command, or `help config` for every setting", "help [COMMAND|config]",
      NULL},
 };

@@ -70,8 +70,9 @@ const sml_prop sml_conf_table[] = {
     {"holdout", SML_PROP_DOUBLE, "0", 0, 0.9, NULL, "fit", "Fraction of rows held out for validation (with --cv 0)"},
     {"grid", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit",
       "Hyper-parameter grid, e.g. \"l2=0.001,0.01,0.1 l1=0,0.001\"; the best setting is refitted on all the data"},
-    {"metric", SML_PROP_ENUM, "auto", NO_RANGE, "auto|auc|logloss|accuracy|f1|rmse|mae|r2", "fit eval",
-      "Metric that chooses the best setting (auto: auc for classification, rmse for regression)"},
+    {"metric", SML_PROP_ENUM, "auto", NO_RANGE, "auto|auc|logloss|accuracy|f1|rmse|mae|r2", "fit eval report",
+      "Metric that chooses the best setting (auto: auc for classification, rmse for regression); report: the metric "
+      "drawn (auto: logloss for classification, rmse for regression)"},
     /* ---- feature pipeline ---- */
     {"scaling", SML_PROP_ENUM, "standard", NO_RANGE, "standard|minmax|none", "fit", "Numeric scaling"},
     {"impute", SML_PROP_ENUM, "mean", NO_RANGE, "mean|median|constant", "fit", "Numeric imputation of missing values"},
@@ -85,6 +86,13 @@ const sml_prop sml_conf_table[] = {
     {"hash_bits", SML_PROP_INT, "18", 1, 28, NULL, "fit", "Hashing block of 2^bits features"},
     {"hash_seed", SML_PROP_INT, "0", 0, 4294967295.0, NULL, "fit", "Seed of the murmur3 feature hash"},
     {"interactions", SML_PROP_LIST, NULL, NO_RANGE, NULL, "fit", "Column pairs A:B whose product is a (hashed) feature"},
+    /* ---- report ---- */
+    {"x_axis", SML_PROP_ENUM, "records", NO_RANGE, "records|time", "report",
+      "X axis of the report's charts: records read, or elapsed seconds"},
+    {"top", SML_PROP_INT, "8", 0, 1000, NULL, "report",
+      "Weights chart: the K features with the largest final |weight| (0: no weights chart)"},
+    {"title", SML_PROP_STRING, NULL, NO_RANGE, NULL, "report", "Title of the report (default: streamml report)"},
+    {"log_y", SML_PROP_BOOL, "false", NO_RANGE, NULL, "report", "Log scale on the metric chart's y axis"},
     /* ---- output ---- */
     {"output", SML_PROP_STRING, "-", NO_RANGE, NULL, "gen predict report fit",
       "Output file (- for stdout); also -o. fit: also save the model to this file"},
