@@ -56,9 +56,16 @@ typedef struct sml_batch {
     size_t strings_len, strings_cap;
     sml_bad_row *bad;   /* rejected records met while filling this batch */
     size_t nbad, bad_cap;
+    size_t limit;       /* if non-zero and below capacity: readers stop at this many rows + bad rows */
 } sml_batch;
 
-#define SML_BATCH_INIT {0, 0, 0, NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0}
+#define SML_BATCH_INIT {0, 0, 0, NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, 0}
+
+/* How many rows + bad rows a reader may put in b: its capacity, or its limit when that is smaller. */
+static inline size_t sml_batch_fill_limit(const sml_batch *b)
+{
+    return b->limit && b->limit < b->capacity ? b->limit : b->capacity;
+}
 
 /* Sets the columns (copies names) and allocates room for `capacity` rows. Frees what b had before. */
 SML_API int sml_batch_setup(sml_batch *b, const char *const *names, const sml_type *types, size_t ncols,

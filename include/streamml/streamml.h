@@ -24,6 +24,7 @@
 #include "streamml/store.h"
 #include "streamml/train.h"
 #include "streamml/io.h"
+#include "streamml/report.h"
 
 #ifdef __cplusplus
 extern "C" {

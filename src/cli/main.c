@@ -47,6 +47,20 @@ static const cli_command commands[] = {
      "--trace-weights the K largest weights over records. -o's extension chooses the format: .svg (one SVG file,\n"
      "the default report.svg) or .html (the SVG inline and a table of each run's final metrics and records/s).\n"
      "A file holding several appended runs gives one line per run; missing values leave gaps in the lines."},
+    {"run", cmd_run, "Run a stream: score records with a model and/or keep learning from them",
+     "run --from URI [--model STORE|FILE] [--learn [--label COL]] [--to URI] [--batch-size N] [--batch-interval D]\n"
+     "       [--learner normalized|sgd|adagrad|ftrl|rls|spark] [--base M --l2-to-base L] [--state DIR] [--metrics F]",
+     "The stream engine: source -> parser -> the pipeline -> predict -> (learn) -> sink. Sources: a file, - (stdin),\n"
+     "dir:PATH (complete new files, never the run's own output), tcp://host:port (reconnecting),\n"
+     "tcp-listen://host:port (any number of producers). Sinks: a file (.csv/.jsonl), - (stdout), null:.\n"
+     "Batches close on --batch-size records or --batch-interval, whichever comes first. With --learn every labelled\n"
+     "record is scored first, then learned from (prequential), so the weights do not depend on the batch size.\n"
+     "Start from a published model (--model; its pipeline comes with it), or from scratch with --learn --label COL:\n"
+     "the schema comes from the head of the stream and categoricals are hashed. --l2-to-base keeps the weights\n"
+     "near a base model: the per-record objective is loss + (l2/2)||w||^2 + l1||w||_1 + (l2_to_base/2)||theta -\n"
+     "theta_base||^2, the same as fit's. Bad records go to --dead-letter with the reason; NaN/Inf features are never\n"
+     "learned from. --metrics writes prequential metrics per batch (docs/METRICS.md), --state checkpoints and resumes,\n"
+     "--publish-every publishes the online model to --store. SIGINT/SIGTERM finish the batch, flush and checkpoint."},
     {"help", cmd_help, "Show help for a command, or `help config` for every setting", "help [COMMAND|config]",
      NULL},
 };

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/strmap.h"
+#include "engine/engine_int.h"
 #include "features/features_int.h"
 #include "models/dataset.h"
 #include "models/glm_objective.h"
@@ -71,50 +71,13 @@ void sml_trainer_free(sml_trainer *tr)
     free(tr);
 }
 
-static int clone_pipeline(const sml_pipeline *p, sml_pipeline **out, sml_error *err)
-{
-    sml_strbuf sb = SML_STRBUF_INIT;
-    if (sml_pipeline_encode(p, &sb) != 0) {
-        sml_strbuf_release(&sb);
-        return sml_fail(err, SML_ENOMEM, "out of memory");
-    }
-    sml_cursor c = {(const uint8_t *)sb.buf, (const uint8_t *)sb.buf + sb.len, "pipeline", 0};
-    int rc = sml_pipeline_decode(&c, out, err);
-    sml_strbuf_release(&sb);
-    return rc;
-}
-
 /* θ_base for this pipeline: the base model's weight of the feature with the same name, its intercept last. */
 static int map_base(sml_trainer *tr, const sml_model *base, sml_error *err)
 {
-    const sml_pipeline *bp = sml_model_pipeline(base);
-    size_t bd = sml_pipeline_dim(bp), d = sml_pipeline_dim(tr->pipeline);
-    const double *bw = sml_model_weights(base);
-    sml_strmap names = SML_STRMAP_INIT;
-    char name[512];
-    int rc = 0;
     if (!(tr->base = calloc(tr->dim ? tr->dim : 1, sizeof *tr->base)))
         return sml_fail(err, SML_ENOMEM, "out of memory");
-    for (size_t i = 0; i < bd; i++) {
-        size_t n = sml_pipeline_feature_name(bp, i, name, sizeof name);
-        if (!sml_strmap_put(&names, name, n, (uint32_t)i, NULL)) {
-            rc = sml_fail(err, SML_ENOMEM, "out of memory");
-            goto out;
-        }
-    }
-    for (size_t i = 0; i < d; i++) {
-        size_t n = sml_pipeline_feature_name(tr->pipeline, i, name, sizeof name);
-        const uint32_t *j = sml_strmap_get(&names, name, n);
-        tr->base[i] = j ? bw[*j] : 0.0;
-    }
-    if (tr->opts.fit_intercept) {
-        sml_model_info info;
-        sml_model_get_info(base, &info);
-        tr->base[d] = info.intercept;
-    }
-out:
-    sml_strmap_release(&names);
-    return rc;
+    return sml_map_weights_by_name(tr->pipeline, base, tr->opts.fit_intercept, tr->base,
+                                   sml_pipeline_dim(tr->pipeline), err);
 }
 
 int sml_trainer_new(const sml_schema *schema, const sml_table *t, const uint8_t *mask, const sml_train_opts *opts,
@@ -259,7 +222,7 @@ int sml_trainer_solve(sml_trainer *tr, double l2, double l1, double l2_to_base, 
 int sml_trainer_model(const sml_trainer *tr, sml_model **out, sml_error *err)
 {
     sml_pipeline *p;
-    int rc = clone_pipeline(tr->pipeline, &p, err);
+    int rc = sml_pipeline_clone(tr->pipeline, &p, err);
     if (rc)
         return rc;
     size_t d = sml_pipeline_dim(p);

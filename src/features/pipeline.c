@@ -555,6 +555,15 @@ const char *sml_pipeline_label(const sml_pipeline *p, sml_task *task, const char
     return p->label_input >= 0 ? p->in_names[p->label_input] : NULL;
 }
 
+size_t sml_pipeline_feature_key(const sml_pipeline *p, size_t i, char *buf, size_t cap)
+{
+    if (i >= p->hash_base && cap) {
+        int n = snprintf(buf, cap, "hash:%u", (unsigned)(i - p->hash_base));
+        return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+    }
+    return sml_pipeline_feature_name(p, i, buf, cap);
+}
+
 size_t sml_pipeline_feature_name(const sml_pipeline *p, size_t i, char *buf, size_t cap)
 {
     int n = 0;
@@ -851,6 +860,19 @@ int sml_pipeline_encode(const sml_pipeline *p, sml_strbuf *sb)
     for (size_t i = 0; i < p->nhnames; i++)
         rc |= sml_put_u32(sb, p->hnames[i].slot) | sml_put_str(sb, p->hnames[i].name);
     return rc ? SML_ENOMEM : 0;
+}
+
+int sml_pipeline_clone(const sml_pipeline *p, sml_pipeline **out, sml_error *err)
+{
+    sml_strbuf sb = SML_STRBUF_INIT;
+    if (sml_pipeline_encode(p, &sb) != 0) {
+        sml_strbuf_release(&sb);
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    }
+    sml_cursor c = {(const uint8_t *)sb.buf, (const uint8_t *)sb.buf + sb.len, "pipeline", 0};
+    int rc = sml_pipeline_decode(&c, out, err);
+    sml_strbuf_release(&sb);
+    return rc;
 }
 
 #define BAD(...) do { rc = sml_fail(err, SML_EFORMAT, __VA_ARGS__); goto fail; } while (0)

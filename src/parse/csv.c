@@ -425,7 +425,7 @@ static int csv_parse(sml_reader *r, sml_batch *b, size_t lim, int final, sml_err
     const char *p = buf + r->pos;
     const char *const end = buf + lim;
     const char delim = r->opts.delimiter;
-    const size_t nf = r->nheader, cap = b->capacity, max = r->opts.max_record_bytes;
+    const size_t nf = r->nheader, cap = sml_batch_fill_limit(b), max = r->opts.max_record_bytes;
     sml_field_sink *const sinks = r->sinks;
     const int check_utf8 = r->opts.check_utf8;
     uint64_t line = r->line;

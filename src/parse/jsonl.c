@@ -518,7 +518,7 @@ static int jsonl_parse(sml_reader *r, sml_batch *b, size_t lim, int final, sml_e
     j.r = r;
     j.b = b;
     j.fatal = 0;
-    while (p < end && b->nrows + b->nbad < b->capacity) {
+    while (p < end && b->nrows + b->nbad < sml_batch_fill_limit(b)) {
         size_t rec_idx = (size_t)(p - buf);
         /* a line found incomplete before is searched only from where that search stopped */
         size_t from = rec_idx == r->scan_rec_start && r->scan_pos > rec_idx ? r->scan_pos : rec_idx;

@@ -639,8 +639,10 @@ static int ensure_batch(sml_reader *r, sml_batch *b, sml_error *err)
         same = b->cols[i].type == r->out_types[i] && strcmp(b->cols[i].name, r->out_names[i]) == 0;
     if (same)
         return 0;
-    size_t cap = b->capacity ? b->capacity : SML_DEFAULT_BATCH;
-    return sml_batch_setup(b, (const char *const *)r->out_names, r->out_types, r->nout, cap, err);
+    size_t cap = b->capacity ? b->capacity : SML_DEFAULT_BATCH, limit = b->limit;
+    int rc = sml_batch_setup(b, (const char *const *)r->out_names, r->out_types, r->nout, cap, err);
+    b->limit = limit;
+    return rc;
 }
 
 /* The parser reached a cut-out over-long record: its bad row, then the stream continues after it. */
@@ -689,7 +691,7 @@ int sml_reader_next(sml_reader *r, sml_batch *b, sml_error *err)
         rc = r->ops->parse(r, b, lim, final, err);
         if (rc < 0)
             return rc;
-        if (b->nrows + b->nbad >= b->capacity)
+        if (b->nrows + b->nbad >= sml_batch_fill_limit(b))
             break;
         if (have_skip && r->pos == lim) {
             if ((rc = emit_skip(r, b, err)) < 0)
@@ -698,7 +700,7 @@ int sml_reader_next(sml_reader *r, sml_batch *b, sml_error *err)
         }
         break;
     }
-    if (tail_check && r->pos < r->len && b->nrows + b->nbad < b->capacity) {
+    if (tail_check && r->pos < r->len && b->nrows + b->nbad < sml_batch_fill_limit(b)) {
         rc = sml_reader_bad(r, b, SML_EPARSE, r->line, 1, r->base_offset + r->pos, r->buf + r->pos, r->len - r->pos,
                             "partial record at the end of the stream (no line terminator): the connection was cut");
         if (rc < 0)

@@ -1,0 +1,103 @@
+/*
+ * streamml run: the stream engine from the command line. Logs go to stderr (one line each, --log-level), a live
+ * progress line is drawn on a terminal, SIGINT/SIGTERM finish the batch in flight, flush and checkpoint.
+ */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "streamml/engine.h"
+
+typedef struct run_ui {
+    int level;
+    int progress;
+    int line_drawn;
+} run_ui;
+
+static sml_engine *running; /* the signal handler's only way to the engine (set while run() runs) */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (running)
+        sml_engine_stop(running);
+}
+
+static void on_log(void *opaque, int level, const char *msg)
+{
+    run_ui *ui = opaque;
+    static const char *names[] = {"error", "warning", "info", "debug"};
+    if (level > ui->level)
+        return;
+    if (ui->line_drawn) {
+        fputs("\r\033[K", stderr);
+        ui->line_drawn = 0;
+    }
+    fprintf(stderr, "streamml run: %s: %s\n", names[level < 0 ? 0 : level > 3 ? 3 : level], msg);
+}
+
+static void on_progress(void *opaque, const sml_engine_stats *st)
+{
+    run_ui *ui = opaque;
+    if (!ui->progress)
+        return;
+    fprintf(stderr, "\r\033[Krun: %llu records (%llu learned, %llu dead), %.0f rec/s, %s %.6g (batch %.6g), model v%llu",
+            (unsigned long long)st->records, (unsigned long long)st->learned, (unsigned long long)st->dead_letters,
+            st->records_per_s, st->metric, st->cumulative, st->last_batch, (unsigned long long)st->model_version);
+    ui->line_drawn = 1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    cli_args a;
+    int code;
+    sml_error err = SML_ERROR_INIT;
+    sml_engine *e = NULL;
+    run_ui ui = {2, 0, 0};
+    if (cli_parse(cli_find_command("run"), argc, argv, &a, &code))
+        goto out;
+    if (a.npositional) {
+        cli_error("run", "unexpected argument \"%s\" (the source is --from URI)", a.positional[0]);
+        code = EXIT_USAGE;
+        goto out;
+    }
+    const char *lvl = sml_conf_str(a.conf, "log_level");
+    ui.level = !strcmp(lvl, "error") ? 0 : !strcmp(lvl, "warn") ? 1 : !strcmp(lvl, "debug") ? 3 : 2;
+    ui.progress = cli_progress_enabled(a.conf);
+    if (sml_engine_new(a.conf, &e, &err) != 0) {
+        code = cli_fail("run", &err);
+        goto out;
+    }
+    sml_engine_set_log(e, on_log, &ui);
+    sml_engine_set_progress(e, on_progress, &ui);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    running = e;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = sml_engine_run(e, &err);
+    running = NULL;
+    if (ui.line_drawn)
+        fputs("\n", stderr);
+    if (rc != 0) {
+        code = cli_fail("run", &err);
+        goto out;
+    }
+    sml_engine_stats st;
+    sml_engine_get_stats(e, &st);
+    if (ui.level >= 2)
+        fprintf(stderr, "streamml run: done: %llu records in %.3f s, %llu learned, %llu dead letters, prequential %s %.6g\n",
+                (unsigned long long)st.records, st.elapsed_s, (unsigned long long)st.learned,
+                (unsigned long long)st.dead_letters, st.metric, st.cumulative);
+    code = EXIT_OK;
+out:
+    sml_engine_free(e);
+    cli_args_release(&a);
+    return code;
+}
