@@ -170,6 +170,7 @@ struct sml_engine {
     int64_t batch_interval_ms, checkpoint_interval_ms, publish_every_ms;
     uint64_t checkpoint_records;
     int learn, trace_weights, fit_intercept;
+    int discard;              /* the sink is null: rows are not even formatted */
     uint32_t hash_bits, hash_seed;
     double warm_records;
     sml_online_opts online;
@@ -543,6 +544,7 @@ static int open_outputs(sml_engine *e, sml_error *err)
     int rc;
     if ((rc = sml_sink_open(e->to, &e->sink, err)) != 0)
         return rc;
+    e->discard = !strncmp(e->to, "null:", 5);
     e->out_format = e->sink.format;
     if (e->out_format == SML_FORMAT_AUTO)
         e->out_format = sml_format_from_path(e->from) == SML_FORMAT_JSONL || e->sopts.reader.format == SML_FORMAT_JSONL
@@ -686,6 +688,23 @@ static void dead_letter(sml_engine *e, const char *place_reason, const sml_batch
 
 /* ------------------------------------------------------------------ processing */
 
+/* One output row: passthrough columns, the label, prediction (class or value), probability, model version. */
+static int write_row(sml_engine *e, const sml_batch *b, size_t i, double p, sml_error *err)
+{
+    int rc = sml_textout_begin_row(e->out, err);
+    for (size_t j = 0; j < e->nkeep && !rc; j++)
+        rc = put_cell(e->out, b, e->keep_idx[j], i, err);
+    if (e->label_out && !rc)
+        rc = put_cell(e->out, b, e->label_in, i, err);
+    if (!rc && e->classification) {
+        const char *k = p >= 0.5 ? e->positive : e->negative;
+        rc = sml_textout_put_str(e->out, k, strlen(k), err);
+    }
+    rc = rc ? rc : sml_textout_put_num(e->out, p, err);
+    rc = rc ? rc : sml_textout_put_int(e->out, (int64_t)e->model_version, err);
+    return rc ? rc : sml_textout_end_row(e->out, err);
+}
+
 static int process_chunk(sml_engine *e, sml_batch *b, sml_error *err)
 {
     int rc;
@@ -730,21 +749,13 @@ static int process_chunk(sml_engine *e, sml_batch *b, sml_error *err)
             dead_letter(e, place, b, (int)i, NULL);
             continue;
         }
-        double margin = e->learner ? sml_learner_margin(e->learner, idx, val, nnz)
-                                   : sml_model_margin(e->model, idx, val, nnz);
+        /* prequential: a labelled record is scored, then learned from (one fused call for per-record learners) */
+        int learn_now = e->learner && (fl & SML_EX_LABEL) && !(fl & SML_EX_BAD_W) && !per_batch;
+        double margin = learn_now  ? sml_learner_score_learn(e->learner, idx, val, nnz, ex->y[i], ex->w[i])
+                        : e->learner ? sml_learner_margin(e->learner, idx, val, nnz)
+                                     : sml_model_margin(e->model, idx, val, nnz);
         double p = e->loss->mean(margin);
-        rc = sml_textout_begin_row(e->out, err);
-        for (size_t j = 0; j < e->nkeep && !rc; j++)
-            rc = put_cell(e->out, b, e->keep_idx[j], i, err);
-        if (e->label_out && !rc)
-            rc = put_cell(e->out, b, e->label_in, i, err);
-        if (!rc && e->classification) {
-            const char *k = p >= 0.5 ? e->positive : e->negative;
-            rc = sml_textout_put_str(e->out, k, strlen(k), err);
-        }
-        rc = rc ? rc : sml_textout_put_num(e->out, p, err);
-        rc = rc ? rc : sml_textout_put_int(e->out, (int64_t)e->model_version, err);
-        rc = rc ? rc : sml_textout_end_row(e->out, err);
+        rc = e->discard ? 0 : write_row(e, b, i, p, err);
         if (rc)
             return rc;
         if (!(fl & SML_EX_LABEL))
@@ -754,13 +765,6 @@ static int process_chunk(sml_engine *e, sml_batch *b, sml_error *err)
         macc_add(&e->cum, e->classification, ex->y[i], p, ex->w[i]);
         if (!e->learner || (fl & SML_EX_BAD_W))
             continue;
-        if (per_batch) {
-            e->learned++;
-            continue;
-        }
-        uint64_t before;
-        sml_learner_counts(e->learner, &before, NULL, NULL);
-        sml_learner_update(e->learner, idx, val, nnz, ex->y[i], ex->w[i], margin);
         e->learned++;
     }
     if (per_batch) {

@@ -173,6 +173,27 @@ void sml_learner_update(sml_learner *l, const uint32_t *idx, const double *val, 
     l->learned++;
 }
 
+double sml_learner_score_learn(sml_learner *l, const uint32_t *idx, const double *val, size_t nnz, double y,
+                               double weight)
+{
+    if (!l->type->score_learn || l->type->per_batch || !(weight > 0) || !isfinite(y) || !isfinite(weight) ||
+        (l->loss->binary_labels && y != 1 && y != -1))
+        goto plain;
+    for (size_t k = 0; k < nnz; k++)
+        if (idx[k] >= l->dim || !isfinite(val[k]))
+            goto plain;
+    double m = l->type->score_learn(l, idx, val, nnz, y, weight);
+    if (isfinite(m))
+        l->learned++;
+    else
+        l->refused++; /* the fused step left the weights as they were */
+    return m;
+plain:;
+    double margin = l->type->margin(l, idx, val, nnz);
+    sml_learner_update(l, idx, val, nnz, y, weight, margin);
+    return margin;
+}
+
 int sml_learner_update_batch(sml_learner *l, const sml_examples *ex, const uint8_t *use, sml_error *err)
 {
     if (!l->type->per_batch)

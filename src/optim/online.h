@@ -133,6 +133,11 @@ double sml_learner_margin(const sml_learner *l, const uint32_t *idx, const doubl
 void sml_learner_update(sml_learner *l, const uint32_t *idx, const double *val, size_t nnz, double y, double weight,
                         double margin);
 
+/* Prequential step in one call: returns the margin of the row under the current weights (as
+ * sml_learner_margin), then learns from it (as sml_learner_update with that margin). Bit-identical to the two
+ * calls, and faster where the learner can share the work (normalized). */
+double sml_learner_score_learn(sml_learner *l, const uint32_t *idx, const double *val, size_t nnz, double y,
+                               double weight);
 /* 1 for per-micro-batch learners (spark): the engine calls sml_learner_update_batch instead of update. */
 int sml_learner_per_batch(const sml_learner *l);
 

@@ -117,5 +117,5 @@ static int adagrad_decode(sml_learner *l, sml_cursor *c)
 }
 
 const sml_learner_type sml_learner_adagrad = {
-    "adagrad",      sizeof(adagrad_learner), 0, adagrad_init, adagrad_release, adagrad_margin, adagrad_update, NULL,
+    "adagrad",      sizeof(adagrad_learner), 0, adagrad_init, adagrad_release, adagrad_margin, adagrad_update, NULL, NULL,
     adagrad_weights, adagrad_encode,         adagrad_decode};

@@ -128,5 +128,5 @@ static int ftrl_decode(sml_learner *l, sml_cursor *c)
 }
 
 const sml_learner_type sml_learner_ftrl = {"ftrl",       sizeof(ftrl_learner), 0,           ftrl_init,
-                                           ftrl_release, ftrl_margin,          ftrl_update, NULL,
+                                           ftrl_release, ftrl_margin,          ftrl_update, NULL, NULL,
                                            ftrl_weights, ftrl_encode,          ftrl_decode};

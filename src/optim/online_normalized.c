@@ -16,6 +16,7 @@ typedef struct nag_coord {
     double last;
     double g2;    /* G_j = Σ g_j² */
     double scale; /* s_j = max |x_j| seen */
+    double d;     /* rate(g2, scale), cached: fixed while the coordinate is not touched */
 } nag_coord;
 
 typedef struct nag_learner {
@@ -40,7 +41,7 @@ static double current(const nag_learner *a, size_t j)
     const nag_coord *c = &a->c[j];
     if (!a->base.penalized || c->g2 == 0)
         return c->w;
-    return sml_penalty_flow(c->w, rate(a, c->g2, c->scale) * (a->S - c->last), sml_penalty_of(&a->base, j));
+    return sml_penalty_flow(c->w, c->d * (a->S - c->last), sml_penalty_of(&a->base, j));
 }
 
 /* θ_j as the paper's step (b) leaves it for a row value x: a new scale maximum shrinks what was learned online */
@@ -84,21 +85,24 @@ static void descend(nag_learner *a, size_t j, double g, double r)
     if (g == 0)
         return;
     double g2 = c->g2 == 0 ? (a->base.o.warm_records + 1) * g * g : c->g2 + g * g;
-    double v = c->w - r * g * rate(a, g2, c->scale);
+    double d = rate(a, g2, c->scale), v = c->w - r * g * d;
     if (isfinite(v) && isfinite(g2) && g2 > 0) {
         c->w = v;
         c->g2 = g2;
+        c->d = d;
     } else {
         a->base.numeric++;
     }
 }
 
-static void nag_update(sml_learner *l, const uint32_t *idx, const double *val, size_t nnz, double y, double weight,
-                       double margin)
+/* (b): bring the row's coordinates up to date, rescale on new maxima; returns Σ x²/s² and (in *z) the margin the
+ * paper predicts with, computed in the same order as nag_margin. */
+static double nag_prepare(nag_learner *a, const uint32_t *idx, const double *val, size_t nnz, double *z)
 {
-    nag_learner *a = (nag_learner *)l;
-    /* (b): bring touched coordinates up to date, rescale on new maxima, and sum Σ x²/s² */
-    double norm = 0;
+    const sml_learner *l = &a->base;
+    double norm = 0, m = 0;
+    if (l->o.fit_intercept)
+        m = current(a, l->dim);
     for (size_t k = 0; k < nnz; k++) {
         nag_coord *c = &a->c[idx[k]];
         double ax = fabs(val[k]);
@@ -106,8 +110,11 @@ static void nag_update(sml_learner *l, const uint32_t *idx, const double *val, s
         c->last = a->S;
         if (ax == 0)
             continue; /* an explicit zero only brings the coordinate up to date */
-        if (ax > c->scale)
+        m += c->w * val[k];
+        if (ax > c->scale) {
             c->scale = ax;
+            c->d = rate(a, c->g2, ax);
+        }
         double q = val[k] / c->scale;
         norm += q * q;
     }
@@ -115,15 +122,26 @@ static void nag_update(sml_learner *l, const uint32_t *idx, const double *val, s
         nag_coord *c = &a->c[l->dim];
         c->w = current(a, l->dim);
         c->last = a->S;
-        c->scale = 1;
+        if (c->scale != 1) {
+            c->scale = 1;
+            c->d = rate(a, c->g2, 1);
+        }
         norm += 1;
     }
+    *z = m;
+    return norm;
+}
+
+/* (d), (e): the step for a row whose margin is known */
+static void nag_step(nag_learner *a, const uint32_t *idx, const double *val, size_t nnz, double y, double weight,
+                     double margin, double norm)
+{
+    sml_learner *l = &a->base;
     /* (d): a warm start counts the first record warm_records + 1 times in t and N */
     double times = l->learned == 0 ? l->o.warm_records + 1 : 1;
     a->t += times * weight;
     a->N += times * weight * norm;
     double r = a->N > 0 ? l->o.learning_rate * sqrt(a->t / a->N) : 0.0;
-    /* (e) */
     double d1, d2;
     l->loss->eval(margin, y, &d1, &d2);
     double g = weight * d1;
@@ -133,6 +151,26 @@ static void nag_update(sml_learner *l, const uint32_t *idx, const double *val, s
     if (l->o.fit_intercept)
         descend(a, l->dim, g, r);
     a->S += r;
+}
+
+static void nag_update(sml_learner *l, const uint32_t *idx, const double *val, size_t nnz, double y, double weight,
+                       double margin)
+{
+    nag_learner *a = (nag_learner *)l;
+    double z;
+    double norm = nag_prepare(a, idx, val, nnz, &z);
+    nag_step(a, idx, val, nnz, y, weight, margin, norm);
+}
+
+static double nag_score_learn(sml_learner *l, const uint32_t *idx, const double *val, size_t nnz, double y,
+                              double weight)
+{
+    nag_learner *a = (nag_learner *)l;
+    double z;
+    double norm = nag_prepare(a, idx, val, nnz, &z);
+    if (isfinite(z))
+        nag_step(a, idx, val, nnz, y, weight, z, norm);
+    return z;
 }
 
 static void nag_weights(const sml_learner *l, double *theta)
@@ -164,10 +202,11 @@ static int nag_decode(sml_learner *l, sml_cursor *c)
         a->c[j].last = sml_get_f64(c);
         a->c[j].g2 = sml_get_f64(c);
         a->c[j].scale = sml_get_f64(c);
+        a->c[j].d = rate(a, a->c[j].g2, a->c[j].scale);
     }
     return c->failed ? SML_EFORMAT : 0;
 }
 
 const sml_learner_type sml_learner_normalized = {"normalized", sizeof(nag_learner), 0,          nag_init,
                                                  nag_release,  nag_margin,          nag_update, NULL,
-                                                 nag_weights,  nag_encode,          nag_decode};
+                                                 nag_score_learn, nag_weights,      nag_encode, nag_decode};

@@ -140,5 +140,5 @@ static int rls_decode(sml_learner *l, sml_cursor *c)
 }
 
 const sml_learner_type sml_learner_rls = {"rls",       sizeof(rls_learner), 0,          rls_init,
-                                          rls_release, rls_margin,          rls_update, NULL,
+                                          rls_release, rls_margin,          rls_update, NULL, NULL,
                                           rls_weights, rls_encode,          rls_decode};

@@ -125,5 +125,5 @@ static int sgd_decode(sml_learner *l, sml_cursor *c)
 }
 
 const sml_learner_type sml_learner_sgd = {"sgd",       sizeof(sgd_learner), 0,           sgd_init,
-                                          sgd_release, sgd_margin,          sgd_update,  NULL,
+                                          sgd_release, sgd_margin,          sgd_update,  NULL, NULL,
                                           sgd_weights, sgd_encode,          sgd_decode};

@@ -182,5 +182,5 @@ static int spark_decode(sml_learner *l, sml_cursor *c)
 
 const sml_learner_type sml_learner_spark = {"spark",       sizeof(spark_learner), 1,
                                             spark_init,    spark_release,         spark_margin,
-                                            spark_update,  spark_update_batch,    spark_weights,
+                                            spark_update,  spark_update_batch,    NULL, spark_weights,
                                             spark_encode,  spark_decode};

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/num_fast.h"
 #include "parse/parse_int.h"
 #include "streamml/num.h"
 
@@ -500,7 +501,8 @@ static int csv_parse(sml_reader *r, sml_batch *b, size_t lim, int final, sml_err
                         if (vl == 0) {
                             s->num[row] = 0;
                             s->missing[row] = 1;
-                        } else if (sml_parse_double(vs, vl, &s->num[row]) == 0) {
+                        } else if (sml_parse_decimal_fast(vs, vl, &s->num[row]) ||
+                                   sml_parse_double(vs, vl, &s->num[row]) == 0) {
                             s->missing[row] = 0;
                         } else {
                             const char *a = vs, *z = vs + vl;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/num_fast.h"
 #include "parse/parse_int.h"
 #include "streamml/num.h"
 
@@ -396,7 +397,8 @@ static int json_value(jctx *j, const char **pp, int col)
             z--;
         if (a == z)
             set_missing(j, c);
-        else if (sml_parse_double(a, (size_t)(z - a), &c->num[j->row]) == 0)
+        else if (sml_parse_decimal_fast(a, (size_t)(z - a), &c->num[j->row]) ||
+                 sml_parse_double(a, (size_t)(z - a), &c->num[j->row]) == 0)
             c->missing[j->row] = 0;
         else
             return not_a_number(j, col, v, s, n);
