@@ -209,6 +209,7 @@ static int tcp_next(void *st, sml_batch *b, sml_error *err)
         if (sml_stream_finished(&t->conns[i]) || (t->conns[i].ended && n == 0)) {
             log_msg(t, SML_LOG_INFO, "%s: closed by the peer", t->conns[i].name);
             /* keep its reader until the next call: bad_format may still need it */
+            sml_reader_free(t->last_reader);
             t->last_reader = t->conns[i].reader;
             t->conns[i].reader = NULL;
             sml_stream_close(&t->conns[i]);

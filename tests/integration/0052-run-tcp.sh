@@ -36,7 +36,7 @@ s.sendall((header + "\n" + rows[2] + "\n").encode())
 s.close()
 PY
 for _ in $(seq 100); do [ "$(count "$T/out.csv" '^purpose,')" -ge 2002 ] && break; sleep 0.1; done
-kill -TERM "$pid"; wait "$pid" || fail "run did not end cleanly"
+kill -TERM "$pid"; wait "$pid" || fail "run did not end cleanly: $(cat "$T/run.err")"
 n=$(grep -vc '^purpose,' "$T/out.csv")
 [ "$n" -eq 2002 ] || fail "expected 2000 + 2 records scored, got $n"
 [ "$(wc -l < "$T/dead.jsonl")" -eq 1 ] || fail "one partial line dead-lettered: $(cat "$T/dead.jsonl")"
