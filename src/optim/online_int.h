@@ -79,27 +79,21 @@ static inline double sml_penalty_flow(double u, double tau, sml_penalty_coef p)
     if (p.l1 == 0 && p.pull == 0) /* plain l2 (the common case): a decay, no divisions */
         return u * sml_exp_neg(p.lam * tau);
     if (p.lam > 0) {
+        /* the path is monotone within a sign, so it reached 0 iff the formula says it crossed; only then is the
+         * crossing time (a log1p) needed */
         if (u > 0) {
             double c = (p.pull - p.l1) / p.lam;
-            if (c >= 0)
-                return c + (u - c) * sml_exp_neg(p.lam * tau);
-            double t0 = log1p(u / -c) / p.lam; /* time to reach 0 */
-            if (tau < t0) {
-                double v = c + (u - c) * sml_exp_neg(p.lam * tau);
-                return v > 0 ? v : 0.0;
-            }
-            tau -= t0;
+            double v = c + (u - c) * sml_exp_neg(p.lam * tau);
+            if (c >= 0 || v > 0)
+                return v;
+            tau = fmax(tau - log1p(u / -c) / p.lam, 0.0);
             u = 0;
         } else if (u < 0) {
             double c = (p.pull + p.l1) / p.lam;
-            if (c <= 0)
-                return c + (u - c) * sml_exp_neg(p.lam * tau);
-            double t0 = log1p(-u / c) / p.lam;
-            if (tau < t0) {
-                double v = c + (u - c) * sml_exp_neg(p.lam * tau);
-                return v < 0 ? v : 0.0;
-            }
-            tau -= t0;
+            double v = c + (u - c) * sml_exp_neg(p.lam * tau);
+            if (c <= 0 || v < 0)
+                return v;
+            tau = fmax(tau - log1p(-u / c) / p.lam, 0.0);
             u = 0;
         }
         /* at 0: leave it only when the pull toward the base beats l1 */

@@ -35,22 +35,12 @@ def flow(u, tau, lam, l1, pull):
     if lam == 0:
         m = abs(u) - l1 * tau
         return math.copysign(m, u) if m > 0 else 0.0
-    if u > 0:
-        c = (pull - l1) / lam
-        if c >= 0:
-            return c + (u - c) * math.exp(-lam * tau)
-        t0 = math.log1p(u / -c) / lam
-        if tau < t0:
-            return max(c + (u - c) * math.exp(-lam * tau), 0.0)
-        tau, u = tau - t0, 0.0
-    elif u < 0:
-        c = (pull + l1) / lam
-        if c <= 0:
-            return c + (u - c) * math.exp(-lam * tau)
-        t0 = math.log1p(-u / c) / lam
-        if tau < t0:
-            return min(c + (u - c) * math.exp(-lam * tau), 0.0)
-        tau, u = tau - t0, 0.0
+    if u != 0:  # within a sign: theta = c + (u - c) exp(-lam tau), c = (pull -+ l1)/lam, until it reaches 0
+        c = (pull - math.copysign(l1, u)) / lam
+        v = c + (u - c) * math.exp(-lam * tau)
+        if c * u >= 0 or v * u > 0:  # heading for c of the same sign, or not at 0 yet
+            return v
+        tau, u = max(tau - math.log1p(abs(u) / abs(c)) / lam, 0.0), 0.0
     if pull > l1:
         return -((pull - l1) / lam) * math.expm1(-lam * tau)
     if pull < -l1:
