@@ -1067,26 +1067,35 @@ static void ctx_release(render_ctx *c)
     free(c->metric);
 }
 
+/* 1 when name is an earlier series of the runs up to run i, set s, position k (the metric list names each once). */
+static int seen_before(const sml_report *r, size_t i, int s, size_t k, const char *name)
+{
+    for (size_t ri = 0; ri <= i; ri++)
+        for (int si = 0; si < 2; si++) {
+            const series_set *set = si ? &r->runs[ri]->batch_metrics : &r->runs[ri]->cumulative;
+            for (size_t ki = 0; ki < set->n; ki++) {
+                if (ri == i && (si > s || (si == s && ki >= k)))
+                    return 0;
+                if (strcmp(set->v[ki].name, name) == 0)
+                    return 1;
+            }
+        }
+    return 0;
+}
+
 static int metric_missing(const render_ctx *c)
 {
     doc found = {SML_STRBUF_INIT, 0};
     size_t count = 0;
-    for (size_t i = 0; i < c->r->n; i++) {
-        const series_set *sets[] = {&c->r->runs[i]->cumulative, &c->r->runs[i]->batch_metrics};
-        for (int s = 0; s < 2; s++)
-            for (size_t k = 0; k < sets[s]->n; k++) {
-                const char *name = sets[s]->v[k].name;
-                size_t len = strlen(name);
-                int dup = 0;
-                for (const char *p = found.sb.buf; p && (p = strstr(p, name)); p += len)
-                    if ((p == found.sb.buf || p[-2] == ',') && (p[len] == ',' || p[len] == 0))
-                        dup = 1;
-                if (!dup) {
+    for (size_t i = 0; i < c->r->n; i++)
+        for (int s = 0; s < 2; s++) {
+            const series_set *set = s ? &c->r->runs[i]->batch_metrics : &c->r->runs[i]->cumulative;
+            for (size_t k = 0; k < set->n; k++)
+                if (!seen_before(c->r, i, s, k, set->v[k].name)) {
                     put(&found, count++ ? ", " : "");
-                    put(&found, name);
+                    put(&found, set->v[k].name);
                 }
-            }
-    }
+        }
     const char *asked = c->o->metric && strcmp(c->o->metric, "auto") != 0 ? c->o->metric : NULL;
     int rc = sml_fail(c->err, SML_ENOTFOUND, "no run has values of the metric %s%s%s (metrics found: %s)",
                       asked ? "\"" : "", asked ? asked : "rmse or logloss", asked ? "\"" : "",
