@@ -131,7 +131,7 @@ const sml_prop sml_conf_table[] = {
     /* ---- output ---- */
     {"output", SML_PROP_STRING, "-", NO_RANGE, NULL, "gen predict report fit",
       "Output file (- for stdout); also -o. fit: also save the model to this file; report: report.svg unless given"},
-    {"output_format", SML_PROP_ENUM, "auto", NO_RANGE, "auto|csv|jsonl", "predict",
+    {"output_format", SML_PROP_ENUM, "auto", NO_RANGE, "auto|csv|jsonl", "predict run",
       "Output format; auto: from -o's extension, else the input's format"},
     {"progress", SML_PROP_ENUM, "auto", NO_RANGE, "auto|always|never", "*",
       "Progress line on stderr: auto shows it when stderr is a terminal"},

@@ -175,6 +175,7 @@ struct sml_engine {
     double warm_records;
     sml_online_opts online;
     char learner_name[16];
+    char output_format[8];
     sml_source_opts sopts;
     sml_format out_format;
 
@@ -382,6 +383,7 @@ static int read_settings(sml_engine *e, const sml_conf *c, sml_error *err)
     e->hash_seed = (uint32_t)sml_conf_int(c, "hash_seed");
     e->warm_records = sml_conf_double(c, "warm_records");
     snprintf(e->learner_name, sizeof e->learner_name, "%s", sml_conf_str(c, "learner"));
+    snprintf(e->output_format, sizeof e->output_format, "%s", sml_conf_str(c, "output_format"));
     e->online = defaults;
     e->online.learner = e->learner_name;
     e->online.fit_intercept = e->fit_intercept;
@@ -545,7 +547,9 @@ static int open_outputs(sml_engine *e, sml_error *err)
     if ((rc = sml_sink_open(e->to, &e->sink, err)) != 0)
         return rc;
     e->discard = !strncmp(e->to, "null:", 5);
-    e->out_format = e->sink.format;
+    e->out_format = !strcmp(e->output_format, "csv")     ? SML_FORMAT_CSV
+                    : !strcmp(e->output_format, "jsonl") ? SML_FORMAT_JSONL
+                                                         : e->sink.format;
     if (e->out_format == SML_FORMAT_AUTO)
         e->out_format = sml_format_from_path(e->from) == SML_FORMAT_JSONL || e->sopts.reader.format == SML_FORMAT_JSONL
                             ? SML_FORMAT_JSONL
