@@ -53,6 +53,8 @@ int cli_infer_schema(const char *cmd, const char *path, const sml_conf *conf, sm
     ign = cli_split_list(sml_conf_str(conf, "ignore"));
     sml_schema_overrides ov = {(const char *const *)cat, (const char *const *)num, (const char *const *)ign,
                                sml_conf_str(conf, "label"), NULL, SML_TASK_AUTO};
+    if (sml_prop_for_command(sml_conf_find_prop("weight"), cmd))
+        ov.weight = sml_conf_str(conf, "weight");
     const char *task = sml_prop_for_command(sml_conf_find_prop("task"), cmd) ? sml_conf_str(conf, "task") : NULL;
     if (task && strcmp(task, "regression") == 0)
         ov.task = SML_TASK_REGRESSION;

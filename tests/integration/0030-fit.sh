@@ -94,3 +94,28 @@ expect_exit 0 "$SML" predict --model "$T/store" --data "$T/loans.csv" --format j
 grep -q '"_error": ".*loans.csv:2:1: ' "$T/bad.jsonl" || fail "dead letter names file:line:column"
 expect_exit 2 "$SML" predict --model "$T/store" --data "$T/loans.csv" --format jsonl --max-errors 10
 grep -q 'more than --max-errors 10' "$T/stderr" || fail "--max-errors"
+# sample weights: a row of weight 2 counts as the row twice (the objective divides by W = sum of weights)
+/usr/bin/python3 - "$T" <<'PY'
+import random
+random.seed(3)
+with open(f"{__import__('sys').argv[1]}/w.csv", "w") as a, open(f"{__import__('sys').argv[1]}/dup.csv", "w") as b:
+    a.write("x1,x2,c,y,w\n"); b.write("x1,x2,c,y,w\n")
+    for i in range(400):
+        x1, x2, c = round(random.gauss(0, 1), 3), round(random.gauss(0, 3), 3), random.choice("abc")
+        y = round(1.5 * x1 - 0.3 * x2 + (0.5 if c == "a" else 0) + random.gauss(0, 0.5), 3)
+        w = random.choice([1, 2])
+        a.write(f"{x1},{x2},{c},{y},{w}\n")
+        for _ in range(w):
+            b.write(f"{x1},{x2},{c},{y},1\n")
+PY
+"$SML" fit "$T/w.csv" --label y --weight w --scaling none --tol 1e-10 -o "$T/w.smlm" > /dev/null || fail "fit --weight"
+"$SML" fit "$T/dup.csv" --label y --ignore w --scaling none --tol 1e-10 -o "$T/dup.smlm" > /dev/null || fail "fit duplicated"
+"$SML" inspect --model "$T/w.smlm" --json > "$T/w.json"
+"$SML" inspect --model "$T/dup.smlm" --json > "$T/dup.json"
+/usr/bin/python3 - "$T/w.json" "$T/dup.json" <<'PY' || fail "weight 2 is not the same as the row twice"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+wa, wb = dict(a["weights"]), dict(b["weights"])
+assert set(wa) == set(wb) and all(abs(wa[k] - wb[k]) < 1e-8 for k in wa), (wa, wb)
+assert abs(a["intercept"] - b["intercept"]) < 1e-8
+PY
