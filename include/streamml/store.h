@@ -36,6 +36,21 @@ SML_API int sml_store_load(sml_store *s, uint64_t version, sml_model **out, sml_
 /* Every version, ascending (caller frees *versions). */
 SML_API int sml_store_list(sml_store *s, uint64_t **versions, size_t *n, sml_error *err);
 
+/* Watching a store for a new `current` (hot reload). A directory store is watched with inotify, with a periodic
+ * check (check_ms) as a fallback for a missed event. The watch is used by one thread. */
+typedef struct sml_store_watch sml_store_watch;
+SML_API int sml_store_watch_new(const char *uri, int64_t check_ms, sml_store_watch **out, sml_error *err);
+SML_API void sml_store_watch_free(sml_store_watch *w);
+/* Never blocks. Returns 1 and the current version when it differs from `known`, 0 when it does not, < 0 on error. */
+SML_API int sml_store_watch_poll(sml_store_watch *w, uint64_t known, uint64_t *current, sml_error *err);
+/* A file descriptor that becomes readable when the store may have changed (-1 if none): for poll() loops. */
+SML_API int sml_store_watch_fd(const sml_store_watch *w);
+/* The store being watched (to load the new version). */
+SML_API sml_store *sml_store_watch_store(sml_store_watch *w);
+
+/* 1 when uri names a store (a directory, dir:, a store URL) rather than a model file. */
+SML_API int sml_is_store_uri(const char *uri);
+
 /* Loads a model from "STORE" (a directory store: its current version) or a model file. */
 SML_API int sml_model_load(const char *uri, sml_model **out, sml_error *err);
 

@@ -119,6 +119,11 @@ const sml_prop sml_conf_table[] = {
     {"spark_convergence_tol", SML_PROP_DOUBLE, "0.001", 0, 1, NULL, "run", "spark: convergenceTol"},
     {"batch_interval", SML_PROP_DURATION, "1s", 1, 8.64e7, NULL, "run",
       "A batch closes after this long even if it is not full (idle input is flushed)"},
+    {"on_new_model", SML_PROP_ENUM, "auto", NO_RANGE, "auto|swap|ignore|replace|base", "run",
+      "When --model STORE publishes a new current version: scoring swaps it in (auto, swap); learning ignores it "
+      "(auto), or lets it replace the online state (replace) or become the base for --l2-to-base (base)"},
+    {"reload_check_interval", SML_PROP_DURATION, "1s", 10, 8.64e7, NULL, "run",
+      "How often the store's current version is re-read when no change notification came"},
     {"metrics", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run", "Append per-batch metrics as JSON lines (docs/METRICS.md)"},
     {"run_name", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run", "Name of the run in the metrics (default: the metrics file name)"},
     {"trace_weights", SML_PROP_BOOL, "false", NO_RANGE, NULL, "run", "Add the weights after each batch to the metrics"},

@@ -176,6 +176,11 @@ struct sml_engine {
     sml_online_opts online;
     char learner_name[16];
     char output_format[8];
+    char on_new_model[8];
+    sml_store_watch *watch;     /* hot reload of --model STORE */
+    uint64_t failed_version;    /* a version that would not load: not retried */
+    uint64_t swaps;
+    int64_t reload_check_ms;
     sml_source_opts sopts;
     sml_format out_format;
 
@@ -299,6 +304,7 @@ void sml_engine_free(sml_engine *e)
         fclose(e->dead);
     if (e->metrics)
         fclose(e->metrics);
+    sml_store_watch_free(e->watch);
     sml_model_free(e->model);
     sml_model_free(e->base);
     sml_pipeline_free(e->pipeline);
@@ -384,6 +390,8 @@ static int read_settings(sml_engine *e, const sml_conf *c, sml_error *err)
     e->warm_records = sml_conf_double(c, "warm_records");
     snprintf(e->learner_name, sizeof e->learner_name, "%s", sml_conf_str(c, "learner"));
     snprintf(e->output_format, sizeof e->output_format, "%s", sml_conf_str(c, "output_format"));
+    snprintf(e->on_new_model, sizeof e->on_new_model, "%s", sml_conf_str(c, "on_new_model"));
+    e->reload_check_ms = sml_conf_duration_ms(c, "reload_check_interval");
     e->online = defaults;
     e->online.learner = e->learner_name;
     e->online.fit_intercept = e->fit_intercept;
@@ -592,6 +600,12 @@ int sml_engine_new(const sml_conf *conf, sml_engine **out, sml_error *err)
         e->model_version = info.version;
         if (!e->learn)
             e->fit_intercept = info.has_intercept;
+        /* a model from a store is swapped live for newly published versions (between batches) */
+        int watch = e->learn ? strcmp(e->on_new_model, "ignore") != 0 && strcmp(e->on_new_model, "auto") != 0
+                             : strcmp(e->on_new_model, "ignore") != 0;
+        if (watch && sml_is_store_uri(e->model_uri) &&
+            (rc = sml_store_watch_new(e->model_uri, e->reload_check_ms, &e->watch, err)) != 0)
+            goto fail;
     }
     if (e->sink.kind == NULL && (rc = open_outputs(e, err)) != 0)
         goto fail;
@@ -1298,6 +1312,111 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------------------------ hot reload */
+
+static void release_layout(sml_engine *e)
+{
+    for (size_t i = 0; e->names && i < e->ncols; i++)
+        free(e->names[i]);
+    free(e->names);
+    free(e->types);
+    free(e->optional);
+    free(e->keep_idx);
+    free(e->theta);
+    e->names = NULL;
+    e->types = NULL;
+    e->optional = NULL;
+    e->keep_idx = NULL;
+    e->theta = NULL;
+    e->ncols = e->nin = e->nkeep = 0;
+}
+
+/* Between batches: if the store has a new current version, load it and swap it in. A version that does not load
+ * (corrupt, truncated, another task) is logged and skipped; the model in use keeps serving. */
+static int maybe_reload(sml_engine *e, sml_error *err)
+{
+    uint64_t cur = 0;
+    sml_error perr = SML_ERROR_INIT;
+    struct timespec t0 = mono_now();
+    int rc = sml_store_watch_poll(e->watch, e->model_version, &cur, &perr);
+    if (rc < 0) {
+        logf_(e, SML_LOG_LEVEL_WARN, "watching %s: %s", e->model_uri, perr.msg);
+        return 0;
+    }
+    if (rc == 0 || cur == e->failed_version || cur == e->model_version)
+        return 0;
+    sml_model *m = NULL;
+    if (sml_store_load(sml_store_watch_store(e->watch), cur, &m, &perr) != 0) {
+        logf_(e, SML_LOG_LEVEL_ERROR, "new model version %llu cannot be used: %s; version %llu keeps serving",
+              (unsigned long long)cur, perr.msg, (unsigned long long)e->model_version);
+        e->failed_version = cur;
+        return 0;
+    }
+    sml_model_info a, b;
+    sml_model_get_info(e->model, &a);
+    sml_model_get_info(m, &b);
+    if (a.task != b.task || (a.label && (!b.label || strcmp(a.label, b.label) != 0))) {
+        logf_(e, SML_LOG_LEVEL_ERROR, "new model version %llu has another task or label (%s); version %llu keeps serving",
+              (unsigned long long)cur, b.label ? b.label : "none", (unsigned long long)e->model_version);
+        e->failed_version = cur;
+        sml_model_free(m);
+        return 0;
+    }
+    uint64_t old = e->model_version;
+    if (e->learner && !strcmp(e->on_new_model, "base")) {
+        /* the new batch model becomes the base the online weights are pulled toward */
+        sml_model_free(e->base);
+        e->base = m;
+        size_t n = sml_pipeline_dim(e->pipeline) + (e->fit_intercept != 0);
+        double *base = calloc(n, sizeof *base), *init = calloc(n, sizeof *init);
+        sml_learner *nl = NULL;
+        if (!base || !init || theta_from_model(e, m, base, err) != 0) {
+            free(base);
+            free(init);
+            return sml_fail(err, SML_ENOMEM, "out of memory");
+        }
+        sml_learner_weights(e->learner, init);
+        e->online.base = base;
+        e->online.init = init;
+        rc = sml_learner_new(&e->online, &nl, err);
+        e->online.base = e->online.init = NULL;
+        free(base);
+        free(init);
+        if (rc)
+            return rc;
+        sml_learner_free(e->learner);
+        e->learner = nl;
+    } else {
+        /* scoring, or learning with "replace": the new model's pipeline and weights take over */
+        sml_pipeline *p = NULL;
+        if ((rc = sml_pipeline_clone(sml_model_pipeline(m), &p, err)) != 0) {
+            sml_model_free(m);
+            return rc;
+        }
+        sml_model_free(e->model);
+        e->model = m;
+        sml_pipeline_free(e->pipeline);
+        e->pipeline = p;
+        release_layout(e);
+        if ((rc = set_layout(e, err)) != 0)
+            return rc;
+        if (e->learner) {
+            sml_learner_free(e->learner);
+            e->learner = NULL;
+            if ((rc = make_learner(e, err)) != 0)
+                return rc;
+        }
+    }
+    e->model_version = cur;
+    e->swaps++;
+    struct timespec t1 = mono_now();
+    logf_(e, SML_LOG_LEVEL_INFO, "model swapped: version %llu -> %llu in %.1f ms (%s)", (unsigned long long)old,
+          (unsigned long long)cur, 1e3 * secs_between(&t0, &t1),
+          e->learner ? (!strcmp(e->on_new_model, "base") ? "new base for l2-to-base" : "online state replaced")
+                     : "scoring");
+    return 0;
+}
+
 /* ------------------------------------------------------------------ the loop */
 
 static int start_from_model(sml_engine *e, sml_error *err)
@@ -1354,14 +1473,20 @@ int sml_engine_run(sml_engine *e, sml_error *err)
                 break;
             if (e->in_batch >= e->batch_size && (rc = close_batch(e, 0, err)) != 0)
                 break;
+            if (e->watch && e->in_batch == 0 && (rc = maybe_reload(e, err)) != 0)
+                break;
             continue;
         }
         if (e->src.kind->done(e->src.st))
+            break;
+        if (e->watch && e->in_batch == 0 && (rc = maybe_reload(e, err)) != 0)
             break;
         /* idle: flush a partial batch when its time is up, else wait for input */
         double waited_ms = e->have_batch_first ? secs_between(&e->t_batch_first, &now) * 1000 : 0;
         if (e->in_batch && waited_ms >= (double)e->batch_interval_ms) {
             if ((rc = close_batch(e, 0, err)) != 0)
+                break;
+            if (e->watch && (rc = maybe_reload(e, err)) != 0)
                 break;
             continue;
         }
