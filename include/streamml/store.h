@@ -36,6 +36,15 @@ SML_API int sml_store_load(sml_store *s, uint64_t version, sml_model **out, sml_
 /* Every version, ascending (caller frees *versions). */
 SML_API int sml_store_list(sml_store *s, uint64_t **versions, size_t *n, sml_error *err);
 
+/* Removes a version (never the current one: SML_ESTATE). */
+SML_API int sml_store_remove(sml_store *s, uint64_t version, sml_error *err);
+/* Pinned versions (a base model in use elsewhere): gc never removes them. */
+SML_API int sml_store_pins(sml_store *s, uint64_t **versions, size_t *n, sml_error *err);
+SML_API int sml_store_pin(sml_store *s, uint64_t version, int pinned, sml_error *err);
+/* Removes old versions, keeping the newest `keep`, the current one and any newer, the version before it (the
+ * rollback target) and pinned ones. *removed (optional) gets the count. */
+SML_API int sml_store_gc(sml_store *s, size_t keep, size_t *removed, sml_error *err);
+
 /* Watching a store for a new `current` (hot reload). A directory store is watched with inotify, with a periodic
  * check (check_ms) as a fallback for a missed event. The watch is used by one thread. */
 typedef struct sml_store_watch sml_store_watch;

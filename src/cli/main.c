@@ -61,6 +61,12 @@ static const cli_command commands[] = {
      "theta_base||^2, the same as fit's. Bad records go to --dead-letter with the reason; NaN/Inf features are never\n"
      "learned from. --metrics writes prequential metrics per batch (docs/METRICS.md), --state checkpoints and resumes,\n"
      "--publish-every publishes the online model to --store. SIGINT/SIGTERM finish the batch, flush and checkpoint."},
+    {"store", cmd_store, "List a model store's versions, roll back, pin, garbage-collect",
+     "store list|gc [--keep-versions N] --store DIR\n       streamml store rollback|pin|unpin VERSION --store DIR",
+     "list: every version with its creation time, rows and validation metric, marking current and pinned ones.\n"
+     "rollback VERSION: make an older (readable) version current again. pin/unpin VERSION: protect a version\n"
+     "(e.g. the base of a running --l2-to-base stream) from gc. gc: remove old versions, keeping the newest\n"
+     "--keep-versions, the current one, the one before it (the rollback target) and pinned ones."},
     {"help", cmd_help, "Show help for a command, or `help config` for every setting", "help [COMMAND|config]",
      NULL},
 };

@@ -48,12 +48,13 @@ const sml_prop sml_conf_table[] = {
     {"truth", SML_PROP_STRING, NULL, NO_RANGE, NULL, "gen", "Write the true coefficients to this file (JSON)"},
     /* ---- models and stores ---- */
     {"data", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit predict eval", "Input data file (- for stdin); also the first argument"},
-    {"store", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit run", "Model store to publish to (a directory or dir:PATH)"},
+    {"store", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit run store", "Model store to publish to (a directory or dir:PATH)"},
     {"model", SML_PROP_STRING, NULL, NO_RANGE, NULL, "predict eval inspect run",
       "Model: a store (its current version) or a model file"},
     {"base", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit run", "Base model for --l2-to-base (a store or a model file)"},
     {"weight", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit eval run", "Sample-weight column"},
     {"keep", SML_PROP_LIST, NULL, NO_RANGE, NULL, "predict run", "Input columns copied to the output before the prediction"},
+    {"keep_versions", SML_PROP_INT, "10", 0, 1e9, NULL, "store", "store gc: how many of the newest versions to keep"},
     /* ---- objective and solver ---- */
     {"l2", SML_PROP_DOUBLE, "0.0001", 0, 1e12, NULL, "fit run", "L2 penalty (l2/2)||w||^2 (not on the intercept)"},
     {"l1", SML_PROP_DOUBLE, "0", 0, 1e12, NULL, "fit run", "L1 penalty l1||w||_1 (not on the intercept)"},

@@ -106,3 +106,82 @@ int sml_model_load(const char *uri, sml_model **out, sml_error *err)
     }
     return sml_model_load_file(path, out, err);
 }
+
+int sml_store_remove(sml_store *s, uint64_t version, sml_error *err)
+{
+    uint64_t cur;
+    if (sml_store_current(s, &cur, NULL) == 0 && cur == version)
+        return sml_fail(err, SML_ESTATE, "version %llu is current: roll back first", (unsigned long long)version);
+    return s->kind->remove(s->state, version, err);
+}
+
+int sml_store_pins(sml_store *s, uint64_t **versions, size_t *n, sml_error *err)
+{
+    return s->kind->pins(s->state, versions, n, err);
+}
+
+int sml_store_pin(sml_store *s, uint64_t version, int pinned, sml_error *err)
+{
+    uint64_t *v = NULL, *all = NULL;
+    size_t n = 0, m = 0;
+    int rc;
+    if ((rc = sml_store_list(s, &all, &m, err)) != 0)
+        return rc;
+    int exists = 0;
+    for (size_t i = 0; i < m; i++)
+        exists |= all[i] == version;
+    free(all);
+    if (!exists)
+        return sml_fail(err, SML_ENOTFOUND, "the store has no version %llu", (unsigned long long)version);
+    if ((rc = sml_store_pins(s, &v, &n, err)) != 0)
+        return rc;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] != version)
+            v[k++] = v[i];
+    if (pinned) {
+        uint64_t *nv = realloc(v, (k + 1) * sizeof *nv);
+        if (!nv) {
+            free(v);
+            return sml_fail(err, SML_ENOMEM, "out of memory");
+        }
+        v = nv;
+        v[k++] = version;
+    }
+    rc = s->kind->set_pins(s->state, v, k, err);
+    free(v);
+    return rc;
+}
+
+int sml_store_gc(sml_store *s, size_t keep, size_t *removed, sml_error *err)
+{
+    uint64_t *all = NULL, *pins = NULL, cur = 0;
+    size_t n = 0, np = 0, gone = 0;
+    int rc;
+    if ((rc = sml_store_list(s, &all, &n, err)) != 0)
+        return rc;
+    if ((rc = sml_store_pins(s, &pins, &np, err)) != 0) {
+        free(all);
+        return rc;
+    }
+    int have_cur = sml_store_current(s, &cur, NULL) == 0;
+    uint64_t rollback = 0; /* the newest version below current */
+    for (size_t i = 0; i < n; i++)
+        if (have_cur && all[i] < cur && all[i] > rollback)
+            rollback = all[i];
+    for (size_t i = 0; i + keep < n && rc == 0; i++) { /* all[] ascending: the oldest first */
+        uint64_t v = all[i];
+        int keep_it = (have_cur && v >= cur) || v == rollback; /* newer than current: candidates, kept */
+        for (size_t j = 0; j < np; j++)
+            keep_it |= pins[j] == v;
+        if (keep_it)
+            continue;
+        if ((rc = s->kind->remove(s->state, v, err)) == 0)
+            gone++;
+    }
+    free(all);
+    free(pins);
+    if (removed)
+        *removed = gone;
+    return rc;
+}

@@ -261,5 +261,69 @@ static int dir_fetch(void *state, uint64_t version, void **data, size_t *len, ch
     return *data ? 0 : sml_fail(err, SML_ENOMEM, "out of memory");
 }
 
-const sml_store_kind sml_store_dir = {"dir", dir_open, dir_close, dir_publish, dir_current, dir_set_current, dir_fetch,
-                                      dir_list};
+static int dir_remove(void *state, uint64_t version, sml_error *err)
+{
+    dir_store *d = state;
+    char path[4200];
+    version_path(d, version, path, sizeof path);
+    if (unlink(path) != 0)
+        return sml_fail(err, errno == ENOENT ? SML_ENOTFOUND : SML_EIO, "%s: cannot remove: %s", path, strerror(errno));
+    fsync_dir(d->path);
+    return 0;
+}
+
+static int dir_pins(void *state, uint64_t **versions, size_t *n, sml_error *err)
+{
+    dir_store *d = state;
+    char path[4200];
+    sml_strbuf sb = SML_STRBUF_INIT;
+    snprintf(path, sizeof path, "%s/pins", d->path);
+    *versions = NULL;
+    *n = 0;
+    int rc = sml_strbuf_read_file(&sb, path, 1 << 20, err);
+    if (rc == SML_ENOTFOUND) {
+        sml_strbuf_release(&sb);
+        return 0;
+    }
+    if (rc) {
+        sml_strbuf_release(&sb);
+        return rc;
+    }
+    size_t cap = 1;
+    for (size_t i = 0; i < sb.len; i++)
+        cap += sb.buf[i] == '\n';
+    uint64_t *v = malloc(cap * sizeof *v);
+    if (!v) {
+        sml_strbuf_release(&sb);
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    }
+    size_t k = 0;
+    for (char *p = sb.buf; p && *p;) {
+        char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        int64_t x;
+        if (len && sml_parse_int64(p, len, &x) == 0 && x > 0)
+            v[k++] = (uint64_t)x;
+        p = e ? e + 1 : NULL;
+    }
+    sml_strbuf_release(&sb);
+    *versions = v;
+    *n = k;
+    return 0;
+}
+
+static int dir_set_pins(void *state, const uint64_t *versions, size_t n, sml_error *err)
+{
+    dir_store *d = state;
+    char path[4200];
+    sml_strbuf sb = SML_STRBUF_INIT;
+    snprintf(path, sizeof path, "%s/pins", d->path);
+    for (size_t i = 0; i < n; i++)
+        sml_strbuf_addf(&sb, "%" PRIu64 "\n", versions[i]);
+    int rc = sml_write_file_atomic(path, sb.buf ? sb.buf : "", sb.len, err);
+    sml_strbuf_release(&sb);
+    return rc;
+}
+
+const sml_store_kind sml_store_dir = {"dir",      dir_open,     dir_close,  dir_publish, dir_current, dir_set_current,
+                                      dir_fetch,  dir_list,     dir_remove, dir_pins,    dir_set_pins};

@@ -13,6 +13,10 @@ typedef struct sml_store_kind {
     int (*fetch)(void *state, uint64_t version, void **data, size_t *len, char *source, size_t source_cap,
                  sml_error *err);
     int (*list)(void *state, uint64_t **versions, size_t *n, sml_error *err);
+    int (*remove)(void *state, uint64_t version, sml_error *err);
+    /* Pinned versions (never garbage-collected): read all, or replace the set. */
+    int (*pins)(void *state, uint64_t **versions, size_t *n, sml_error *err);
+    int (*set_pins)(void *state, const uint64_t *versions, size_t n, sml_error *err);
 } sml_store_kind;
 
 extern const sml_store_kind sml_store_dir;
