@@ -78,6 +78,8 @@ SML_API int sml_batch_find(const sml_batch *b, const char *name);
 SML_API void sml_batch_clear(sml_batch *b);
 /* Frees everything; b becomes SML_BATCH_INIT. */
 SML_API void sml_batch_release(sml_batch *b);
+/* Drops the first k rows (the rest move to the front; strings stay in the arena). */
+SML_API void sml_batch_drop_front(sml_batch *b, size_t k);
 /* Copies bytes into the string arena; returns 0 and the offset, or SML_ENOMEM/SML_ERANGE (arena > 4 GiB). */
 SML_API int sml_batch_put_string(sml_batch *b, const char *s, size_t len, uint32_t *off);
 

@@ -5,6 +5,7 @@
  *   the data -> publish to the store and/or save to a file.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -155,9 +156,149 @@ static double mean_of(const double *v, size_t n, double *sd)
     return m;
 }
 
+/* The current model's metric on rows of the table (mask), its inputs matched to the table's columns by name
+ * (zero-copy views; absent columns are missing). */
+static int score_current(const sml_model *m, const sml_table *t, const uint8_t *mask, sml_metric metric, double *value,
+                         sml_error *err)
+{
+    const char *const *names;
+    const sml_type *types;
+    size_t nin = sml_pipeline_inputs(sml_model_pipeline(m), &names, &types, NULL);
+    sml_examples ex = SML_EXAMPLES_INIT;
+    double *y = NULL, *p = NULL, *w = NULL, *score = NULL;
+    size_t n = 0, row0 = 0;
+    int rc = 0;
+    sml_column *cols = calloc(nin ? nin : 1, sizeof *cols);
+    uint8_t *none = NULL;
+    y = malloc((t->nrows ? t->nrows : 1) * sizeof *y);
+    p = malloc((t->nrows ? t->nrows : 1) * sizeof *p);
+    w = malloc((t->nrows ? t->nrows : 1) * sizeof *w);
+    if (!cols || !y || !p || !w) {
+        rc = sml_fail(err, SML_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t bi = 0; bi < t->nbatches && !rc; bi++) {
+        const sml_batch *b = &t->batches[bi];
+        sml_batch view = *b;
+        if (!(none = realloc(none, b->capacity ? b->capacity : 1)) || !(score = realloc(score, (b->nrows ? b->nrows : 1) * sizeof *score))) {
+            rc = sml_fail(err, SML_ENOMEM, "out of memory");
+            break;
+        }
+        memset(none, 1, b->capacity ? b->capacity : 1);
+        for (size_t k = 0; k < nin; k++) {
+            int j = sml_batch_find(b, names[k]);
+            if (j >= 0 && b->cols[j].type == types[k]) {
+                cols[k] = b->cols[j];
+            } else { /* absent or of another type for this model: missing everywhere (types[k] picks the array) */
+                memset(&cols[k], 0, sizeof cols[k]);
+                cols[k].name = (char *)names[k];
+                cols[k].type = types[k];
+                cols[k].missing = none;
+                if (types[k] == SML_TYPE_NUM)
+                    cols[k].num = (double *)b->line; /* never read: every row is missing */
+                else
+                    cols[k].str_off = cols[k].str_len = (uint32_t *)b->line;
+            }
+        }
+        view.cols = cols;
+        view.ncols = nin;
+        if ((rc = sml_pipeline_transform(sml_model_pipeline(m), &view, &ex, err)) != 0)
+            break;
+        sml_model_score_examples(m, &ex, score);
+        for (size_t i = 0; i < b->nrows; i++)
+            if ((!mask || mask[row0 + i]) && (ex.flags[i] & SML_EX_LABEL) &&
+                !(ex.flags[i] & (SML_EX_BAD_X | SML_EX_BAD_W))) {
+                y[n] = ex.y[i];
+                p[n] = score[i];
+                w[n] = ex.w[i];
+                n++;
+            }
+        row0 += b->nrows;
+    }
+    if (!rc)
+        *value = sml_metric_compute(metric, y, p, w, n);
+out:
+    sml_examples_release(&ex);
+    free(cols);
+    free(none);
+    free(score);
+    free(y);
+    free(p);
+    free(w);
+    return rc;
+}
+
+/* Keeps only the newest `rows` rows of the table. */
+static void keep_tail(sml_table *t, size_t rows)
+{
+    while (t->nbatches && t->nrows - t->batches[0].nrows >= rows) {
+        t->nrows -= t->batches[0].nrows;
+        sml_batch_release(&t->batches[0]);
+        memmove(t->batches, t->batches + 1, (t->nbatches - 1) * sizeof *t->batches);
+        t->nbatches--;
+    }
+    if (t->nbatches && t->nrows > rows) {
+        size_t k = t->nrows - rows;
+        sml_batch_drop_front(&t->batches[0], k);
+        t->nrows -= k;
+    }
+}
+
+static int fit_once(cli_args *ap, int *published);
+
+static volatile sig_atomic_t stop_requested;
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
 int cmd_fit(int argc, char **argv)
 {
     cli_args a;
+    int code;
+    if (cli_parse(cli_find_command("fit"), argc, argv, &a, &code)) {
+        cli_args_release(&a);
+        return code;
+    }
+    int64_t every = sml_conf_is_set(a.conf, "every") ? sml_conf_duration_ms(a.conf, "every") : 0;
+    if (every && !sml_conf_str(a.conf, "store")) {
+        cli_error("fit", "--every needs --store DIR to publish to");
+        cli_args_release(&a);
+        return EXIT_USAGE;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    if (every) {
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    }
+    for (uint64_t round = 1;; round++) {
+        int published = 0;
+        code = fit_once(&a, &published);
+        if (!every || stop_requested || code == EXIT_USAGE)
+            break;
+        if (code)
+            fprintf(stderr, "streamml fit: refit %llu failed; trying again in %lld ms\n", (unsigned long long)round,
+                    (long long)every);
+        fflush(stdout);
+        /* sleep in small steps so that SIGTERM ends the loop promptly */
+        for (int64_t slept = 0; slept < every && !stop_requested; slept += 50) {
+            struct timespec ts = {0, 50 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (stop_requested)
+            break;
+    }
+    cli_args_release(&a);
+    return stop_requested ? EXIT_OK : code;
+}
+
+static int fit_once(cli_args *ap, int *published)
+{
+    cli_args a = *ap; /* borrowed: released by the caller */
     int code = 0;
     sml_error err = SML_ERROR_INIT;
     sml_schema *schema = NULL;
@@ -171,8 +312,6 @@ int cmd_fit(int argc, char **argv)
     char *spooled = NULL;
     fit_config fc;
     memset(&fc, 0, sizeof fc);
-    if (cli_parse(cli_find_command("fit"), argc, argv, &a, &code))
-        goto out;
     const char *data = fit_data_arg(&a, "fit");
     if (!data) {
         code = EXIT_USAGE;
@@ -218,6 +357,8 @@ int cmd_fit(int argc, char **argv)
     }
     if ((code = fit_read_table("fit", data, a.conf, schema, &fc, &table)) != 0)
         goto out;
+    if (sml_conf_int(a.conf, "window_rows") > 0)
+        keep_tail(&table, (size_t)sml_conf_int(a.conf, "window_rows"));
     int classification = schema->task == SML_TASK_CLASSIFICATION;
     sml_metric metric = fc.metric_set ? fc.metric : classification ? SML_METRIC_AUC : SML_METRIC_RMSE;
     if (sml_metric_for_classification(metric) != classification) {
@@ -430,6 +571,64 @@ int cmd_fit(int argc, char **argv)
         if (!isnan(train_metrics[m]))
             printf("  train %-9s %.6f\n", sml_metric_name((sml_metric)m), train_metrics[m]);
     const char *store_uri = sml_conf_str(a.conf, "store");
+    if (store_uri && sml_conf_bool(a.conf, "gate")) {
+        /* promotion gate: on the same held-out rows, the candidate's validation metric against the current model */
+        sml_model *cur = NULL;
+        sml_error gerr = SML_ERROR_INIT;
+        const char *gate_data = sml_conf_str(a.conf, "gate_data");
+        if (!nfolds && !gate_data) {
+            cli_error("fit", "the promotion gate needs held-out rows: give --gate-data FILE, --holdout F or --cv K");
+            code = EXIT_USAGE;
+            goto out;
+        }
+        if (sml_model_load(store_uri, &cur, &gerr) == 0) {
+            double v[256], sd, cur_v = NAN, cand_v;
+            if (gate_data) {
+                /* both models on the same fixed validation file: the final candidate and the current model */
+                sml_table gt = SML_TABLE_INIT;
+                if ((code = fit_read_table("fit", gate_data, a.conf, schema, &fc, &gt)) != 0 ||
+                    score_current(model, &gt, NULL, metric, &cand_v, &gerr) != 0 ||
+                    score_current(cur, &gt, NULL, metric, &cur_v, &gerr) != 0) {
+                    if (!code)
+                        code = cli_fail("fit", &gerr);
+                    sml_table_release(&gt);
+                    sml_model_free(cur);
+                    goto out;
+                }
+                sml_table_release(&gt);
+            } else {
+                for (size_t f = 0; f < nfolds; f++)
+                    v[f] = scores[(best * nfolds + f) * nshown];
+                cand_v = mean_of(v, nfolds, &sd);
+                /* holdout: fold 0 is what was held out; cv: every row was held out once */
+                for (size_t i = 0; i < table.nrows; i++)
+                    mask[i] = cv >= 2 ? 1 : folds[i] == 0;
+                if (score_current(cur, &table, mask, metric, &cur_v, &gerr) != 0) {
+                    code = cli_fail("fit", &gerr);
+                    sml_model_free(cur);
+                    goto out;
+                }
+            }
+            sml_model_info ci;
+            sml_model_get_info(cur, &ci);
+            sml_model_free(cur);
+            double tol = sml_conf_double(a.conf, "gate_tolerance");
+            int hib = sml_metric_higher_is_better(metric);
+            int pass = isnan(cur_v) || (hib ? cand_v >= cur_v - tol : cand_v <= cur_v + tol);
+            printf("promotion gate (%s on %s): candidate %.6f, current version %llu %.6f, tolerance %g: %s\n",
+                   sml_metric_name(metric), gate_data ? gate_data : "the held-out rows", cand_v,
+                   (unsigned long long)ci.version, cur_v, tol, pass ? "passed" : "REJECTED");
+            if (!pass) {
+                fprintf(stderr, "streamml fit: candidate rejected by the promotion gate (%s %.6f vs current %.6f, "
+                                "tolerance %g); version %llu stays current\n",
+                        sml_metric_name(metric), cand_v, cur_v, tol, (unsigned long long)ci.version);
+                store_uri = NULL; /* not published */
+            }
+        } else if (gerr.code != SML_ENOTFOUND) {
+            code = cli_fail("fit", &gerr);
+            goto out;
+        }
+    }
     if (store_uri) {
         sml_store *st;
         uint64_t version;
@@ -441,6 +640,7 @@ int cmd_fit(int argc, char **argv)
         }
         sml_store_close(st);
         printf("published version %llu to %s\n", (unsigned long long)version, store_uri);
+        *published = 1;
     }
     if (sml_conf_is_set(a.conf, "output")) {
         const char *path = sml_conf_str(a.conf, "output");
@@ -450,7 +650,7 @@ int cmd_fit(int argc, char **argv)
         }
         printf("saved the model to %s\n", path);
     }
-    if (!store_uri && !sml_conf_is_set(a.conf, "output"))
+    if (!sml_conf_str(a.conf, "store") && !sml_conf_is_set(a.conf, "output"))
         fprintf(stderr, "streamml fit: note: the model was not saved (use --store DIR or -o FILE)\n");
     if (fflush(stdout) != 0)
         code = EXIT_RUNTIME;
@@ -469,6 +669,5 @@ out:
     free(grid);
     sml_table_release(&table);
     sml_schema_free(schema);
-    cli_args_release(&a);
     return code;
 }

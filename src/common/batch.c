@@ -119,3 +119,25 @@ int sml_batch_put_string(sml_batch *b, const char *s, size_t len, uint32_t *off)
     b->strings_len += len;
     return 0;
 }
+
+void sml_batch_drop_front(sml_batch *b, size_t k)
+{
+    if (k >= b->nrows) {
+        b->nrows = 0;
+        return;
+    }
+    size_t n = b->nrows - k;
+    for (size_t c = 0; c < b->ncols; c++) {
+        sml_column *col = &b->cols[c];
+        memmove(col->missing, col->missing + k, n);
+        if (col->num)
+            memmove(col->num, col->num + k, n * sizeof *col->num);
+        if (col->str_off) {
+            memmove(col->str_off, col->str_off + k, n * sizeof *col->str_off);
+            memmove(col->str_len, col->str_len + k, n * sizeof *col->str_len);
+        }
+    }
+    memmove(b->line, b->line + k, n * sizeof *b->line);
+    memmove(b->offset, b->offset + k, n * sizeof *b->offset);
+    b->nrows = n;
+}

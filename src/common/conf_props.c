@@ -74,6 +74,15 @@ const sml_prop sml_conf_table[] = {
     {"metric", SML_PROP_ENUM, "auto", NO_RANGE, "auto|auc|logloss|accuracy|f1|rmse|mae|r2", "fit eval report",
       "Metric that chooses the best setting (auto: auc for classification, rmse for regression); report: the metric "
       "drawn (auto: logloss for classification, rmse for regression)"},
+    {"gate", SML_PROP_BOOL, "false", NO_RANGE, NULL, "fit",
+      "Promotion gate: publish only if, on the held-out rows, the candidate's --metric is not worse than the current "
+      "model's by more than --gate-tolerance (needs --holdout or --cv)"},
+    {"gate_data", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit",
+      "Fixed validation file for the promotion gate: candidate and current model are both scored on it"},
+    {"gate_tolerance", SML_PROP_DOUBLE, "0", 0, 1e9, NULL, "fit", "How much worse than the current model a candidate may be"},
+    {"every", SML_PROP_DURATION, NULL, 1, 8.64e9, NULL, "fit",
+      "Refit periodically (instead of cron): re-read the data, train, gate, publish; until SIGINT/SIGTERM"},
+    {"window_rows", SML_PROP_INT, "0", 0, 9.2e18, NULL, "fit", "Train on the newest N rows of the data only (0: all)"},
     /* ---- feature pipeline ---- */
     {"scaling", SML_PROP_ENUM, "standard", NO_RANGE, "standard|minmax|none", "fit", "Numeric scaling"},
     {"impute", SML_PROP_ENUM, "mean", NO_RANGE, "mean|median|constant", "fit", "Numeric imputation of missing values"},
