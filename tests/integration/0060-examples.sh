@@ -17,3 +17,5 @@ r = dict(re.findall(r"^(batch model \(fitted once\)|online learner)\s+prequentia
 print(f"figure: drifting stream, prequential rmse: batch model {r['batch model (fitted once)']}, online {r['online learner']}")
 assert float(r["online learner"]) < float(r["batch model (fitted once)"])
 PY
+OUT="$T/hr" SECONDS_TO_RUN=5 bash "$SML_ROOT/examples/hot-reload/run.sh" > "$T/hr.out" 2>&1 || { cat "$T/hr.out"; fail "hot-reload"; }
+[ "$(grep -c '^version [0-9]*: [0-9]* predictions' "$T/hr.out")" -ge 2 ] || fail "hot-reload: the output shows no swap: $(cat "$T/hr.out")"
