@@ -61,6 +61,13 @@ static const cli_command commands[] = {
      "theta_base||^2, the same as fit's. Bad records go to --dead-letter with the reason; NaN/Inf features are never\n"
      "learned from. --metrics writes prequential metrics per batch (docs/METRICS.md), --state checkpoints and resumes,\n"
      "--publish-every publishes the online model to --store. SIGINT/SIGTERM finish the batch, flush and checkpoint."},
+    {"serve", cmd_serve, "HTTP prediction service over the current model, reloaded live",
+     "serve --model STORE|FILE [--listen 127.0.0.1:8080] [--threads N] [--max-body-bytes N]",
+     "POST /predict with one JSON object ({\"fico\": 700, ...}) answers {\"prediction\": ..., \"probability\": ...,\n"
+     "\"model_version\": N}; a JSON array of objects, or a CSV body (Content-Type: text/csv), answers\n"
+     "{\"model_version\": N, \"predictions\": [...]}. Features that are absent are missing (imputed as in training);\n"
+     "unknown fields are ignored; a malformed body is a 400 that names the problem. GET /model, /healthz, /metrics\n"
+     "(Prometheus). A store's new current version is swapped in live. Binds to localhost unless --listen says otherwise."},
     {"store", cmd_store, "List a model store's versions, roll back, pin, garbage-collect",
      "store list|gc [--keep-versions N] --store DIR\n       streamml store rollback|pin|unpin VERSION --store DIR",
      "list: every version with its creation time, rows and validation metric, marking current and pinned ones.\n"

@@ -49,7 +49,7 @@ const sml_prop sml_conf_table[] = {
     /* ---- models and stores ---- */
     {"data", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit predict eval", "Input data file (- for stdin); also the first argument"},
     {"store", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit run store", "Model store to publish to (a directory or dir:PATH)"},
-    {"model", SML_PROP_STRING, NULL, NO_RANGE, NULL, "predict eval inspect run",
+    {"model", SML_PROP_STRING, NULL, NO_RANGE, NULL, "predict eval inspect run serve",
       "Model: a store (its current version) or a model file"},
     {"base", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit run", "Base model for --l2-to-base (a store or a model file)"},
     {"weight", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit eval run", "Sample-weight column"},
@@ -132,7 +132,7 @@ const sml_prop sml_conf_table[] = {
     {"on_new_model", SML_PROP_ENUM, "auto", NO_RANGE, "auto|swap|ignore|replace|base", "run",
       "When --model STORE publishes a new current version: scoring swaps it in (auto, swap); learning ignores it "
       "(auto), or lets it replace the online state (replace) or become the base for --l2-to-base (base)"},
-    {"reload_check_interval", SML_PROP_DURATION, "1s", 10, 8.64e7, NULL, "run",
+    {"reload_check_interval", SML_PROP_DURATION, "1s", 10, 8.64e7, NULL, "run serve",
       "How often the store's current version is re-read when no change notification came"},
     {"metrics", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run", "Append per-batch metrics as JSON lines (docs/METRICS.md)"},
     {"run_name", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run", "Name of the run in the metrics (default: the metrics file name)"},
@@ -143,6 +143,12 @@ const sml_prop sml_conf_table[] = {
     {"checkpoint_records", SML_PROP_INT, "0", 0, 9.2e18, NULL, "run", "Also checkpoint every this many records (0: by time only)"},
     {"publish_every", SML_PROP_DURATION, NULL, 1, 8.64e7, NULL, "run",
       "Publish the online model to --store as a new version this often"},
+    /* ---- serve ---- */
+    {"listen", SML_PROP_STRING, "127.0.0.1:8080", NO_RANGE, NULL, "serve", "Address to listen on (host:port; port 0 picks one)"},
+    {"threads", SML_PROP_INT, "0", 0, 1024, NULL, "serve", "Worker threads (0: one per core)"},
+    {"max_body_bytes", SML_PROP_INT, "16777216", 1024, 1e10, NULL, "serve", "Larger request bodies are refused (413)"},
+    {"max_connections", SML_PROP_INT, "1024", 1, 1e6, NULL, "serve", "Concurrent connections at most"},
+    {"request_timeout", SML_PROP_DURATION, "30s", 1000, 8.64e7, NULL, "serve", "Idle connections are closed after this long"},
     /* ---- output ---- */
     {"output", SML_PROP_STRING, "-", NO_RANGE, NULL, "gen predict report fit",
       "Output file (- for stdout); also -o. fit: also save the model to this file; report: report.svg unless given"},

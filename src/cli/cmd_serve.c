@@ -1,0 +1,53 @@
+/* streamml serve: the HTTP prediction service until SIGINT/SIGTERM. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "streamml/serve.h"
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+static void on_log(void *opaque, int level, const char *msg)
+{
+    (void)opaque;
+    static const char *names[] = {"error", "warning", "info", "debug"};
+    fprintf(stderr, "streamml serve: %s: %s\n", names[level < 0 ? 0 : level > 3 ? 3 : level], msg);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    cli_args a;
+    int code;
+    sml_error err = SML_ERROR_INIT;
+    sml_server *s = NULL;
+    if (cli_parse(cli_find_command("serve"), argc, argv, &a, &code))
+        goto out;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (sml_server_new(a.conf, &s, &err) != 0) {
+        code = cli_fail("serve", &err);
+        goto out;
+    }
+    sml_server_set_log(s, on_log, NULL);
+    fprintf(stderr, "streamml serve: listening on %s (port %u), model %s\n", sml_conf_str(a.conf, "listen"),
+            (unsigned)sml_server_port(s), sml_conf_str(a.conf, "model"));
+    while (!stop)
+        pause();
+    code = EXIT_OK;
+out:
+    sml_server_free(s);
+    cli_args_release(&a);
+    return code;
+}
