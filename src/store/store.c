@@ -10,23 +10,31 @@ struct sml_store {
     void *state;
 };
 
-static const sml_store_kind *const kinds[] = {&sml_store_dir};
+static const sml_store_kind *const kinds[] = {&sml_store_dir, &sml_store_redis};
+
+const sml_store_kind *sml_store_kind_of(const char *uri, const char **location)
+{
+    const char *colon = strstr(uri, "://") ? strchr(uri, ':') : (strncmp(uri, "dir:", 4) == 0 ? uri + 3 : NULL);
+    *location = uri;
+    if (!colon)
+        return &sml_store_dir;
+    *location = colon + 1;
+    if (strncmp(*location, "//", 2) == 0)
+        *location += 2;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strlen(kinds[i]->scheme) == (size_t)(colon - uri) && memcmp(uri, kinds[i]->scheme, (size_t)(colon - uri)) == 0)
+            return kinds[i];
+    return NULL;
+}
 
 int sml_store_open(const char *uri, int create, sml_store **out, sml_error *err)
 {
-    const sml_store_kind *kind = &sml_store_dir;
-    const char *loc = uri;
-    const char *colon = strstr(uri, "://") ? strchr(uri, ':') : (strncmp(uri, "dir:", 4) == 0 ? uri + 3 : NULL);
+    const char *loc;
+    const sml_store_kind *kind = sml_store_kind_of(uri, &loc);
     *out = NULL;
-    if (colon) {
-        kind = NULL;
-        for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-            if (strlen(kinds[i]->scheme) == (size_t)(colon - uri) && memcmp(uri, kinds[i]->scheme, (size_t)(colon - uri)) == 0)
-                kind = kinds[i];
-        if (!kind)
-            return sml_fail(err, SML_EUNSUPPORTED, "%s: unknown kind of model store (use a directory or dir:PATH)", uri);
-        loc = colon + 1;
-    }
+    if (!kind)
+        return sml_fail(err, SML_EUNSUPPORTED, "%s: unknown kind of model store (a directory, dir:PATH or "
+                                               "redis://host:port/prefix)", uri);
     sml_store *s = calloc(1, sizeof *s);
     if (!s)
         return sml_fail(err, SML_ENOMEM, "out of memory");

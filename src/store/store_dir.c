@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -325,5 +326,54 @@ static int dir_set_pins(void *state, const uint64_t *versions, size_t n, sml_err
     return rc;
 }
 
-const sml_store_kind sml_store_dir = {"dir",      dir_open,     dir_close,  dir_publish, dir_current, dir_set_current,
-                                      dir_fetch,  dir_list,     dir_remove, dir_pins,    dir_set_pins};
+/* Change notifications: inotify reports the rename that switches `current`. */
+typedef struct dir_watch {
+    int fd;
+} dir_watch;
+
+static int dir_watch_open(const char *location, void **w, int *fd, sml_error *err)
+{
+    dir_watch *dw = calloc(1, sizeof *dw);
+    if (!dw)
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    dw->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (dw->fd >= 0 && inotify_add_watch(dw->fd, location, IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE) < 0) {
+        close(dw->fd);
+        dw->fd = -1; /* the periodic check still works */
+    }
+    *w = dw;
+    *fd = dw->fd;
+    return 0;
+}
+
+static int dir_watch_drain(void *w)
+{
+    dir_watch *dw = w;
+    int event = 0;
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    ssize_t n;
+    if (dw->fd < 0)
+        return 0;
+    while ((n = read(dw->fd, buf, sizeof buf)) > 0)
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            if (ev->len && strcmp(ev->name, "current") == 0)
+                event = 1;
+            p += sizeof *ev + ev->len;
+        }
+    return event;
+}
+
+static void dir_watch_close(void *w)
+{
+    dir_watch *dw = w;
+    if (!dw)
+        return;
+    if (dw->fd >= 0)
+        close(dw->fd);
+    free(dw);
+}
+
+const sml_store_kind sml_store_dir = {"dir",          dir_open,        dir_close,      dir_publish, dir_current,
+                                      dir_set_current, dir_fetch,      dir_list,       dir_remove,  dir_pins,
+                                      dir_set_pins,   dir_watch_open,  dir_watch_drain, dir_watch_close};

@@ -17,7 +17,16 @@ typedef struct sml_store_kind {
     /* Pinned versions (never garbage-collected): read all, or replace the set. */
     int (*pins)(void *state, uint64_t **versions, size_t *n, sml_error *err);
     int (*set_pins)(void *state, const uint64_t *versions, size_t n, sml_error *err);
+    /* Change notifications (optional): open a subscription for `location` with a pollable fd; drain says whether a
+     * change of current was announced since the last call. */
+    int (*watch_open)(const char *location, void **w, int *fd, sml_error *err);
+    int (*watch_drain)(void *w);
+    void (*watch_close)(void *w);
 } sml_store_kind;
+
+extern const sml_store_kind sml_store_redis;
+/* The kind a URI names and the location after its scheme ("dir:PATH" -> PATH, "redis://h:p/x" -> "h:p/x"). */
+const sml_store_kind *sml_store_kind_of(const char *uri, const char **location);
 
 extern const sml_store_kind sml_store_dir;
 #endif

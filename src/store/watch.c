@@ -1,22 +1,23 @@
 /*
- * Store watching (hot reload): inotify on a directory store's folder reports the rename that switches `current`;
- * a periodic re-read of `current` covers a missed event (or a filesystem without inotify). The watcher only says
- * that the current version changed; loading it is the caller's business (a corrupt version then fails to load and
- * the caller keeps the model it has).
+ * Store watching (hot reload): the store kind's own notification (inotify on a directory store, SUBSCRIBE on a
+ * Redis store) says that `current` may have changed; a periodic re-read of `current` covers a missed event, a
+ * dropped connection or a filesystem without inotify. The watcher only says that the current version changed;
+ * loading it is the caller's business (a corrupt version then fails to load and the caller keeps its model).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "streamml/store.h"
+#include "store/store_int.h"
 
 struct sml_store_watch {
     sml_store *store;
-    int fd;           /* inotify, or -1 */
+    const sml_store_kind *kind;
+    void *sub; /* the kind's subscription, or NULL */
+    int fd;
     int64_t check_ms;
     struct timespec last_check;
 };
@@ -42,13 +43,11 @@ int sml_store_watch_new(const char *uri, int64_t check_ms, sml_store_watch **out
         free(w);
         return rc;
     }
-    const char *dir = strncmp(uri, "dir:", 4) == 0 ? uri + 4 : uri;
-    if (!strstr(uri, "://")) {
-        w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (w->fd >= 0 && inotify_add_watch(w->fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE) < 0) {
-            close(w->fd);
-            w->fd = -1; /* the periodic check still works */
-        }
+    const char *loc;
+    w->kind = sml_store_kind_of(uri, &loc);
+    if (w->kind && w->kind->watch_open && w->kind->watch_open(loc, &w->sub, &w->fd, NULL) != 0) {
+        w->sub = NULL; /* no notifications: the periodic check alone */
+        w->fd = -1;
     }
     clock_gettime(CLOCK_MONOTONIC, &w->last_check);
     *out = w;
@@ -59,8 +58,8 @@ void sml_store_watch_free(sml_store_watch *w)
 {
     if (!w)
         return;
-    if (w->fd >= 0)
-        close(w->fd);
+    if (w->sub)
+        w->kind->watch_close(w->sub);
     sml_store_close(w->store);
     free(w);
 }
@@ -70,18 +69,7 @@ sml_store *sml_store_watch_store(sml_store_watch *w) { return w->store; }
 
 int sml_store_watch_poll(sml_store_watch *w, uint64_t known, uint64_t *current, sml_error *err)
 {
-    int event = 0;
-    if (w->fd >= 0) {
-        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-        ssize_t n;
-        while ((n = read(w->fd, buf, sizeof buf)) > 0)
-            for (char *p = buf; p < buf + n;) {
-                const struct inotify_event *ev = (const struct inotify_event *)p;
-                if (ev->len && strcmp(ev->name, "current") == 0)
-                    event = 1;
-                p += sizeof *ev + ev->len;
-            }
-    }
+    int event = w->sub ? w->kind->watch_drain(w->sub) : 0;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t since = (int64_t)(now.tv_sec - w->last_check.tv_sec) * 1000 + (now.tv_nsec - w->last_check.tv_nsec) / 1000000;

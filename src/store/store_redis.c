@@ -1,0 +1,293 @@
+/*
+ * A model store in Redis (redis://host:port/prefix), through hiredis:
+ *   PREFIX:seq            INCR claims version numbers (concurrent publishers never collide)
+ *   PREFIX:v:N            the model file bytes of version N (immutable; SET NX)
+ *   PREFIX:versions       a sorted set of the version numbers
+ *   PREFIX:current        the current version, switched in MULTI/EXEC (only forward on publish, via WATCH)
+ *   PREFIX:pins           a set of pinned versions
+ *   PUBLISH PREFIX:events "current N" on every switch (watchers subscribe; a periodic check covers a missed one)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "store/store_int.h"
+#include "streamml/num.h"
+
+typedef struct redis_store {
+    redisContext *c;
+    char *prefix;
+    char where[300]; /* host:port/prefix for messages */
+} redis_store;
+
+static int reply_fail(redis_store *r, redisReply *rep, const char *what, sml_error *err)
+{
+    int rc;
+    if (!rep)
+        rc = sml_fail(err, SML_EIO, "redis://%s: %s: %s", r->where, what, r->c->errstr[0] ? r->c->errstr : "no reply");
+    else
+        rc = sml_fail(err, SML_EIO, "redis://%s: %s: %s", r->where, what,
+                      rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+    freeReplyObject(rep);
+    return rc;
+}
+
+static int redis_open(const char *location, int create, void **state, sml_error *err)
+{
+    (void)create;
+    /* location: "host:port/prefix" (the "redis://" is gone) */
+    char host[256];
+    const char *slash = strchr(location, '/');
+    const char *colon = strchr(location, ':');
+    if (!colon || (slash && colon > slash) || (size_t)(colon - location) >= sizeof host)
+        return sml_fail(err, SML_EINVAL, "redis://%s: expected redis://host:port/prefix", location);
+    memcpy(host, location, (size_t)(colon - location));
+    host[colon - location] = 0;
+    int64_t port;
+    size_t plen = slash ? (size_t)(slash - colon - 1) : strlen(colon + 1);
+    if (sml_parse_int64(colon + 1, plen, &port) != 0 || port <= 0 || port > 65535)
+        return sml_fail(err, SML_EINVAL, "redis://%s: bad port", location);
+    redis_store *r = calloc(1, sizeof *r);
+    if (!r || !(r->prefix = strdup(slash && slash[1] ? slash + 1 : "streamml"))) {
+        free(r);
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    }
+    snprintf(r->where, sizeof r->where, "%s", location);
+    struct timeval tv = {5, 0};
+    r->c = redisConnectWithTimeout(host, (int)port, tv);
+    if (!r->c || r->c->err) {
+        int rc = sml_fail(err, SML_EIO, "redis://%s: cannot connect: %s", location, r->c ? r->c->errstr : "out of memory");
+        redisFree(r->c);
+        free(r->prefix);
+        free(r);
+        return rc;
+    }
+    redisSetTimeout(r->c, tv);
+    *state = r;
+    return 0;
+}
+
+static void redis_close(void *state)
+{
+    redis_store *r = state;
+    if (!r)
+        return;
+    redisFree(r->c);
+    free(r->prefix);
+    free(r);
+}
+
+static int redis_current(void *state, uint64_t *version, sml_error *err)
+{
+    redis_store *r = state;
+    redisReply *rep = redisCommand(r->c, "GET %s:current", r->prefix);
+    if (!rep || rep->type == REDIS_REPLY_ERROR)
+        return reply_fail(r, rep, "GET current", err);
+    if (rep->type == REDIS_REPLY_NIL) {
+        freeReplyObject(rep);
+        return sml_fail(err, SML_ENOTFOUND, "model store redis://%s has no current version", r->where);
+    }
+    int64_t v = 0;
+    int ok = rep->type == REDIS_REPLY_STRING && sml_parse_int64(rep->str, rep->len, &v) == 0 && v > 0;
+    freeReplyObject(rep);
+    if (!ok)
+        return sml_fail(err, SML_EFORMAT, "redis://%s: %s:current is not a version number", r->where, r->prefix);
+    *version = (uint64_t)v;
+    return 0;
+}
+
+static int exists_version(redis_store *r, uint64_t v, sml_error *err)
+{
+    redisReply *rep = redisCommand(r->c, "EXISTS %s:v:%" PRIu64, r->prefix, v);
+    if (!rep || rep->type != REDIS_REPLY_INTEGER)
+        return reply_fail(r, rep, "EXISTS", err);
+    int e = rep->integer > 0;
+    freeReplyObject(rep);
+    return e ? 0 : sml_fail(err, SML_ENOTFOUND, "model store redis://%s has no version %" PRIu64, r->where, v);
+}
+
+/* Sets current in MULTI/EXEC and announces it; with only_forward, WATCH keeps a newer current in place. */
+static int set_current(redis_store *r, uint64_t v, int only_forward, sml_error *err)
+{
+    int rc;
+    if ((rc = exists_version(r, v, err)) != 0)
+        return rc;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        redisReply *rep = redisCommand(r->c, "WATCH %s:current", r->prefix);
+        if (!rep || rep->type == REDIS_REPLY_ERROR)
+            return reply_fail(r, rep, "WATCH", err);
+        freeReplyObject(rep);
+        uint64_t cur;
+        if (only_forward && redis_current(r, &cur, NULL) == 0 && cur > v) {
+            freeReplyObject(redisCommand(r->c, "UNWATCH"));
+            return 0;
+        }
+        freeReplyObject(redisCommand(r->c, "MULTI"));
+        freeReplyObject(redisCommand(r->c, "SET %s:current %" PRIu64, r->prefix, v));
+        freeReplyObject(redisCommand(r->c, "PUBLISH %s:events current:%" PRIu64, r->prefix, v));
+        rep = redisCommand(r->c, "EXEC");
+        if (!rep || rep->type == REDIS_REPLY_ERROR)
+            return reply_fail(r, rep, "EXEC", err);
+        int done = rep->type == REDIS_REPLY_ARRAY; /* nil: current changed under us, look again */
+        freeReplyObject(rep);
+        if (done)
+            return 0;
+    }
+    return sml_fail(err, SML_EIO, "redis://%s: could not switch current (too much contention)", r->where);
+}
+
+static int redis_set_current(void *state, uint64_t version, sml_error *err)
+{
+    return set_current(state, version, 0, err);
+}
+
+static int redis_publish(void *state, const void *data, size_t len, int make_current, uint64_t *version, sml_error *err)
+{
+    redis_store *r = state;
+    redisReply *rep = redisCommand(r->c, "INCR %s:seq", r->prefix);
+    if (!rep || rep->type != REDIS_REPLY_INTEGER)
+        return reply_fail(r, rep, "INCR", err);
+    uint64_t v = (uint64_t)rep->integer;
+    freeReplyObject(rep);
+    rep = redisCommand(r->c, "SET %s:v:%" PRIu64 " %b NX", r->prefix, v, data, len);
+    if (!rep || rep->type == REDIS_REPLY_ERROR || rep->type == REDIS_REPLY_NIL)
+        return reply_fail(r, rep, "SET version", err);
+    freeReplyObject(rep);
+    rep = redisCommand(r->c, "ZADD %s:versions %" PRIu64 " %" PRIu64, r->prefix, v, v);
+    if (!rep || rep->type == REDIS_REPLY_ERROR)
+        return reply_fail(r, rep, "ZADD", err);
+    freeReplyObject(rep);
+    *version = v;
+    return make_current ? set_current(r, v, 1, err) : 0;
+}
+
+static int redis_fetch(void *state, uint64_t version, void **data, size_t *len, char *source, size_t cap,
+                       sml_error *err)
+{
+    redis_store *r = state;
+    snprintf(source, cap, "redis://%s version %" PRIu64, r->where, version);
+    redisReply *rep = redisCommand(r->c, "GET %s:v:%" PRIu64, r->prefix, version);
+    if (!rep || rep->type == REDIS_REPLY_ERROR)
+        return reply_fail(r, rep, "GET version", err);
+    if (rep->type != REDIS_REPLY_STRING) {
+        freeReplyObject(rep);
+        return sml_fail(err, SML_ENOTFOUND, "model store redis://%s has no version %" PRIu64, r->where, version);
+    }
+    *data = malloc(rep->len ? rep->len : 1);
+    if (!*data) {
+        freeReplyObject(rep);
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    }
+    memcpy(*data, rep->str, rep->len);
+    *len = rep->len;
+    freeReplyObject(rep);
+    return 0;
+}
+
+static int int_list(redis_store *r, redisReply *rep, uint64_t **out, size_t *n, const char *what, sml_error *err)
+{
+    if (!rep || rep->type != REDIS_REPLY_ARRAY)
+        return reply_fail(r, rep, what, err);
+    uint64_t *v = malloc((rep->elements ? rep->elements : 1) * sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; v && i < rep->elements; i++) {
+        int64_t x;
+        if (rep->element[i]->type == REDIS_REPLY_STRING &&
+            sml_parse_int64(rep->element[i]->str, rep->element[i]->len, &x) == 0 && x > 0)
+            v[k++] = (uint64_t)x;
+    }
+    freeReplyObject(rep);
+    if (!v)
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+static int redis_list(void *state, uint64_t **versions, size_t *n, sml_error *err)
+{
+    redis_store *r = state;
+    return int_list(r, redisCommand(r->c, "ZRANGE %s:versions 0 -1", r->prefix), versions, n, "ZRANGE", err);
+}
+
+static int redis_remove(void *state, uint64_t version, sml_error *err)
+{
+    redis_store *r = state;
+    redisReply *rep = redisCommand(r->c, "DEL %s:v:%" PRIu64, r->prefix, version);
+    if (!rep || rep->type != REDIS_REPLY_INTEGER)
+        return reply_fail(r, rep, "DEL", err);
+    freeReplyObject(rep);
+    rep = redisCommand(r->c, "ZREM %s:versions %" PRIu64, r->prefix, version);
+    freeReplyObject(rep);
+    return 0;
+}
+
+static int redis_pins(void *state, uint64_t **versions, size_t *n, sml_error *err)
+{
+    redis_store *r = state;
+    return int_list(r, redisCommand(r->c, "SMEMBERS %s:pins", r->prefix), versions, n, "SMEMBERS", err);
+}
+
+static int redis_set_pins(void *state, const uint64_t *versions, size_t n, sml_error *err)
+{
+    redis_store *r = state;
+    freeReplyObject(redisCommand(r->c, "MULTI"));
+    freeReplyObject(redisCommand(r->c, "DEL %s:pins", r->prefix));
+    for (size_t i = 0; i < n; i++)
+        freeReplyObject(redisCommand(r->c, "SADD %s:pins %" PRIu64, r->prefix, versions[i]));
+    redisReply *rep = redisCommand(r->c, "EXEC");
+    if (!rep || rep->type != REDIS_REPLY_ARRAY)
+        return reply_fail(r, rep, "EXEC", err);
+    freeReplyObject(rep);
+    return 0;
+}
+
+/* Change notifications: a second connection SUBSCRIBEd to PREFIX:events, read without blocking. */
+static int redis_watch_open(const char *location, void **w, int *fd, sml_error *err)
+{
+    redis_store *r;
+    int rc = redis_open(location, 0, (void **)&r, err);
+    if (rc)
+        return rc;
+    redisReply *rep = redisCommand(r->c, "SUBSCRIBE %s:events", r->prefix);
+    if (!rep || rep->type != REDIS_REPLY_ARRAY) {
+        rc = reply_fail(r, rep, "SUBSCRIBE", err);
+        redis_close(r);
+        return rc;
+    }
+    freeReplyObject(rep);
+    /* from now on only read, without blocking */
+    fcntl(r->c->fd, F_SETFL, fcntl(r->c->fd, F_GETFL) | O_NONBLOCK);
+    r->c->flags &= ~REDIS_BLOCK;
+    *w = r;
+    *fd = r->c->fd;
+    return 0;
+}
+
+static int redis_watch_drain(void *w)
+{
+    redis_store *r = w;
+    int event = 0;
+    if (redisBufferRead(r->c) != REDIS_OK) /* nonblocking: nothing there is not an error */
+        return 1; /* a dropped connection: let the caller re-read current */
+    for (;;) {
+        void *reply = NULL;
+        if (redisGetReplyFromReader(r->c, &reply) != REDIS_OK || !reply)
+            break;
+        event = 1;
+        freeReplyObject(reply);
+    }
+    return event;
+}
+
+static void redis_watch_close(void *w) { redis_close(w); }
+
+const sml_store_kind sml_store_redis = {"redis",           redis_open,        redis_close,       redis_publish,
+                                        redis_current,     redis_set_current, redis_fetch,       redis_list,
+                                        redis_remove,      redis_pins,        redis_set_pins,    redis_watch_open,
+                                        redis_watch_drain, redis_watch_close};
