@@ -25,6 +25,7 @@
 #include "streamml/train.h"
 #include "streamml/io.h"
 #include "streamml/report.h"
+#include "streamml/replay.h"
 
 #ifdef __cplusplus
 extern "C" {

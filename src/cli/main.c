@@ -74,6 +74,21 @@ static const cli_command commands[] = {
      "rollback VERSION: make an older (readable) version current again. pin/unpin VERSION: protect a version\n"
      "(e.g. the base of a running --l2-to-base stream) from gc. gc: remove old versions, keeping the newest\n"
      "--keep-versions, the current one, the one before it (the rollback target) and pinned ones."},
+    {"replay", cmd_replay, "Play a CSV/JSONL dataset as a live stream (paced, looped) to a file, stdout or TCP",
+     "replay --data FILE|- --to URI [--rate N | --time-column COL [--speedup X] [--time-unit s|ms]] [--loop]\n"
+     "       [--limit N] [--wait-clients N] [--client-buffer BYTES]",
+     "Sends the records of a CSV or JSON-lines file (plain, .gz or .zst) as their original bytes: the CSV header\n"
+     "first to each new file or connection, then one record after another (blank lines and records the reader\n"
+     "rejects are skipped). --rate N sends record i at start + i/N, evenly (groups of what is due, at most every\n"
+     "millisecond); --time-column COL sends by event time, (t - t_first)/--speedup after the start (seconds or\n"
+     "milliseconds since the epoch, or ISO-8601 text); otherwise as fast as the sink takes them. --loop starts over\n"
+     "at the end (event time keeps increasing), --limit stops after N records.\n"
+     "Sinks: - (stdout), a file, null:, tcp-listen://host:port (a server: every client gets every record from when\n"
+     "it connects; a client whose queue exceeds --client-buffer is dropped, the others go on; --wait-clients N\n"
+     "holds the start until N are connected), tcp://host:port (connects, reconnects with backoff; records made\n"
+     "while disconnected wait in a --client-buffer queue, beyond that they are dropped and counted).\n"
+     "At the end one line gives the achieved rate (records / elapsed), the largest gap between sends and the\n"
+     "drops. SIGINT/SIGTERM stop cleanly."},
     {"help", cmd_help, "Show help for a command, or `help config` for every setting", "help [COMMAND|config]",
      NULL},
 };

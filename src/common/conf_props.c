@@ -47,8 +47,10 @@ const sml_prop sml_conf_table[] = {
       "Row at which the true coefficients change (0: no drift)"},
     {"truth", SML_PROP_STRING, NULL, NO_RANGE, NULL, "gen", "Write the true coefficients to this file (JSON)"},
     /* ---- models and stores ---- */
-    {"data", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit predict eval", "Input data file (- for stdin); also the first argument"},
-    {"store", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit run store", "Model store to publish to (a directory or dir:PATH)"},
+    {"data", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit predict eval replay",
+      "Input data file (- for stdin; replay: CSV or JSONL, plain, .gz or .zst); also the first argument"},
+    {"store", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit run store",
+      "Model store to publish to: a directory, dir:PATH or redis://host:port/prefix"},
     {"model", SML_PROP_STRING, NULL, NO_RANGE, NULL, "predict eval inspect run serve",
       "Model: a store (its current version) or a model file"},
     {"base", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit run", "Base model for --l2-to-base (a store or a model file)"},
@@ -106,7 +108,10 @@ const sml_prop sml_conf_table[] = {
     /* ---- stream engine ---- */
     {"from", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run",
       "Source: a file, - (stdin), dir:PATH (new complete files), tcp://host:port, tcp-listen://host:port"},
-    {"to", SML_PROP_STRING, "-", NO_RANGE, NULL, "run", "Sink for predictions: a file (.csv/.jsonl), - (stdout), null:"},
+    {"to", SML_PROP_STRING, "-", NO_RANGE, NULL, "run replay",
+      "Sink for predictions (run) or records (replay): a file (.csv/.jsonl), - (stdout), null:; replay also "
+      "tcp-listen://host:port (every client gets every record from when it connects) and tcp://host:port "
+      "(reconnecting)"},
     {"dead_letter", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run",
       "Write rejected records (with _error: place and reason) to this file as JSON lines"},
     {"learn", SML_PROP_BOOL, "false", NO_RANGE, NULL, "run", "Keep learning from labelled records (prequential)"},
@@ -149,6 +154,24 @@ const sml_prop sml_conf_table[] = {
     {"max_body_bytes", SML_PROP_INT, "16777216", 1024, 1e10, NULL, "serve", "Larger request bodies are refused (413)"},
     {"max_connections", SML_PROP_INT, "1024", 1, 1e6, NULL, "serve", "Concurrent connections at most"},
     {"request_timeout", SML_PROP_DURATION, "30s", 1000, 8.64e7, NULL, "serve", "Idle connections are closed after this long"},
+    /* ---- replay ---- */
+    {"rate", SML_PROP_DOUBLE, "0", 0, 1e9, NULL, "replay",
+      "Records per second, evenly spaced: record i is sent at start + i/rate (0: as fast as possible, or by "
+      "--time-column)"},
+    {"time_column", SML_PROP_STRING, NULL, NO_RANGE, NULL, "replay",
+      "Pace by event time: the record with time t is sent at start + (t - t_first)/speedup. Seconds or "
+      "milliseconds since the epoch (--time-unit) or ISO-8601 text (no offset: UTC)"},
+    {"speedup", SML_PROP_DOUBLE, "1", 1e-6, 1e9, NULL, "replay", "With --time-column: play event time this many times faster"},
+    {"time_unit", SML_PROP_ENUM, "auto", NO_RANGE, "auto|s|ms", "replay",
+      "Unit of a numeric --time-column; auto: ms when the first value is at least 1e11 in magnitude, else s"},
+    {"loop", SML_PROP_BOOL, "false", NO_RANGE, NULL, "replay",
+      "Start over at the end of the data (event time keeps increasing across passes)"},
+    {"limit", SML_PROP_INT, "0", 0, 9.2e18, NULL, "replay", "Stop after this many records in total (0: no limit)"},
+    {"wait_clients", SML_PROP_INT, "0", 0, 256, NULL, "replay",
+      "tcp-listen:// (tcp://: 1): start the clock only once this many clients are connected"},
+    {"client_buffer", SML_PROP_INT, "16777216", 1048576, 1e12, NULL, "replay",
+      "Bytes queued per TCP client before it is dropped as too slow (tcp://: queued while disconnected, then "
+      "records are dropped and counted)"},
     /* ---- output ---- */
     {"output", SML_PROP_STRING, "-", NO_RANGE, NULL, "gen predict report fit",
       "Output file (- for stdout); also -o. fit: also save the model to this file; report: report.svg unless given"},
