@@ -24,7 +24,7 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 OPT := -O1
 endif
 CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) $(SANFLAGS) -fPIC -fvisibility=hidden -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
-LDLIBS_ALL := $(PKG_LIBS) -lm -lpthread $(LDLIBS)
+LDLIBS_ALL := $(PKG_LIBS) -lsnappy -lm -lpthread $(LDLIBS)
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 STAGES   := common parse features models optim store io engine serve
