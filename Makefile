@@ -24,7 +24,7 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 OPT := -O1
 endif
 CFLAGS_ALL := $(CSTD) $(OPT) -g $(WARN) $(SANFLAGS) -fPIC -fvisibility=hidden -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
-LDLIBS_ALL := $(PKG_LIBS) -lm -lpthread $(LDLIBS)
+LDLIBS_ALL := $(PKG_LIBS) -lsnappy -lm -lpthread $(LDLIBS)
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 STAGES   := common parse features models optim store io engine serve
@@ -110,7 +110,7 @@ FUZZ_FLAGS := $(CSTD) -O1 -g -Iinclude -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,add
               -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm -lpthread
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lsnappy -lm -lpthread
 $(FUZZ_BIN): build-fuzz/gen/num_pow5.h
 $(FUZZ_BIN): FUZZ_FLAGS += -Ibuild-fuzz/gen
 fuzz-build: $(FUZZ_BIN)

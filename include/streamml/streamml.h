@@ -16,6 +16,7 @@
 #include "streamml/record.h"
 #include "streamml/parse.h"
 #include "streamml/textout.h"
+#include "streamml/parquet.h"
 #include "streamml/gen.h"
 #include "streamml/schema.h"
 #include "streamml/pipeline.h"
