@@ -39,6 +39,7 @@
 #include "streamml/num.h"
 #include "streamml/schema.h"
 #include "streamml/store.h"
+#include "streamml/parquet.h"
 #include "streamml/textout.h"
 
 #define CHUNK_ROWS 4096
@@ -188,6 +189,8 @@ struct sml_engine {
     sml_source src;
     sml_sink sink;
     sml_textout *out;
+    sml_parquet_writer *pq;     /* parquet: sinks */
+    int label_decided;
     FILE *dead, *metrics;
     sml_model *model;         /* starting / scoring model (NULL from scratch) */
     sml_model *base;          /* for l2_to_base */
@@ -298,6 +301,7 @@ void sml_engine_free(sml_engine *e)
         sml_textout_flush(e->out, NULL);
         sml_textout_free(e->out);
     }
+    sml_parquet_writer_free(e->pq);
     sml_sink_close(&e->sink);
     sml_source_close(&e->src);
     if (e->dead)
@@ -562,6 +566,10 @@ static int open_outputs(sml_engine *e, sml_error *err)
         e->out_format = sml_format_from_path(e->from) == SML_FORMAT_JSONL || e->sopts.reader.format == SML_FORMAT_JSONL
                             ? SML_FORMAT_JSONL
                             : SML_FORMAT_CSV;
+    if (e->sink.per_batch &&
+        (rc = sml_sink_open_part(&e->sink, e->to,
+                                 e->sink.parquet ? "parquet" : e->out_format == SML_FORMAT_JSONL ? "jsonl" : "csv", err)) != 0)
+        return rc;
     if (e->dead_path && !(e->dead = fopen(e->dead_path, "a")))
         return sml_fail(err, SML_EIO, "%s: cannot open the dead-letter file: %s", e->dead_path, strerror(errno));
     if (e->metrics_path) {
@@ -629,6 +637,63 @@ fail:
 }
 
 /* ------------------------------------------------------------------ output */
+
+/* The Parquet writer of one batch's file: passthrough columns typed as parsed, the label, prediction (text for a
+ * class, a double for a value), probability, model_version (INT64). */
+static int start_parquet(sml_engine *e, const sml_batch *b, sml_error *err)
+{
+    sml_parquet_column cols[256];
+    size_t n = 0;
+    memset(cols, 0, sizeof cols);
+    for (size_t j = 0; j < e->nkeep; j++) {
+        cols[n].name = e->names[e->keep_idx[j]];
+        cols[n++].type = b->cols[e->keep_idx[j]].type == SML_TYPE_NUM ? SML_PARQUET_DOUBLE : SML_PARQUET_STRING;
+    }
+    if (e->label_out) {
+        cols[n].name = e->names[e->label_in];
+        cols[n++].type = b->cols[e->label_in].type == SML_TYPE_NUM ? SML_PARQUET_DOUBLE : SML_PARQUET_STRING;
+    }
+    cols[n].name = "prediction";
+    cols[n++].type = e->classification ? SML_PARQUET_STRING : SML_PARQUET_DOUBLE;
+    if (e->classification) {
+        cols[n].name = "probability";
+        cols[n++].type = SML_PARQUET_DOUBLE;
+    }
+    cols[n].name = "model_version";
+    cols[n].type = SML_PARQUET_INT64;
+    cols[n++].required = 1;
+    sml_parquet_opts o = SML_PARQUET_OPTS_INIT;
+    o.compression = SML_PARQUET_ZSTD;
+    e->pq = sml_parquet_writer_new(cols, n, &o, sml_sink_write, &e->sink, err);
+    if (!e->pq)
+        return err ? err->code : SML_ENOMEM;
+    e->header_written = 1;
+    return 0;
+}
+
+static int write_row_parquet(sml_engine *e, const sml_batch *b, size_t i, double p, sml_error *err)
+{
+    int rc = 0;
+    int cols[258];
+    size_t n = 0;
+    for (size_t j = 0; j < e->nkeep; j++)
+        cols[n++] = e->keep_idx[j];
+    if (e->label_out)
+        cols[n++] = e->label_in;
+    for (size_t k = 0; k < n && !rc; k++) {
+        const sml_column *c = &b->cols[cols[k]];
+        rc = c->missing[i] ? sml_parquet_put_null(e->pq, err)
+             : c->type == SML_TYPE_NUM ? sml_parquet_put_double(e->pq, c->num[i], err)
+                                       : sml_parquet_put_str(e->pq, b->strings + c->str_off[i], c->str_len[i], err);
+    }
+    if (!rc && e->classification) {
+        const char *k = p >= 0.5 ? e->positive : e->negative;
+        rc = sml_parquet_put_str(e->pq, k, strlen(k), err);
+    }
+    rc = rc ? rc : sml_parquet_put_double(e->pq, p, err);
+    rc = rc ? rc : sml_parquet_put_int64(e->pq, (int64_t)e->model_version, err);
+    return rc ? rc : sml_parquet_end_row(e->pq, err);
+}
 
 static int write_header(sml_engine *e, sml_error *err)
 {
@@ -734,15 +799,18 @@ static int process_chunk(sml_engine *e, sml_batch *b, sml_error *err)
     if (b->nrows == 0)
         return 0;
     if (!e->header_written) {
-        /* the label goes to the output when the stream carries it */
-        int seen = 0;
-        for (size_t i = 0; e->label_in >= 0 && i < b->nrows && !seen; i++)
-            seen = !b->cols[e->label_in].missing[i];
-        int kept = 0;
-        for (size_t j = 0; j < e->nkeep; j++)
-            kept |= e->keep_idx[j] == e->label_in;
-        e->label_out = e->label_in >= 0 && (seen || e->learn) && !kept;
-        if ((rc = write_header(e, err)) != 0)
+        if (!e->label_decided) {
+            /* the label goes to the output when the stream carries it */
+            int seen = 0;
+            for (size_t i = 0; e->label_in >= 0 && i < b->nrows && !seen; i++)
+                seen = !b->cols[e->label_in].missing[i];
+            int kept = 0;
+            for (size_t j = 0; j < e->nkeep; j++)
+                kept |= e->keep_idx[j] == e->label_in;
+            e->label_out = e->label_in >= 0 && (seen || e->learn) && !kept;
+            e->label_decided = 1;
+        }
+        if ((rc = e->sink.parquet ? start_parquet(e, b, err) : write_header(e, err)) != 0)
             return rc;
     }
     if ((rc = sml_pipeline_transform(e->pipeline, b, &e->ex, err)) != 0)
@@ -773,7 +841,7 @@ static int process_chunk(sml_engine *e, sml_batch *b, sml_error *err)
                         : e->learner ? sml_learner_margin(e->learner, idx, val, nnz)
                                      : sml_model_margin(e->model, idx, val, nnz);
         double p = e->loss->mean(margin);
-        rc = e->discard ? 0 : write_row(e, b, i, p, err);
+        rc = e->discard ? 0 : e->pq ? write_row_parquet(e, b, i, p, err) : write_row(e, b, i, p, err);
         if (rc)
             return rc;
         if (!(fl & SML_EX_LABEL))
@@ -1076,6 +1144,18 @@ static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err)
     int durable = e->state_dir != NULL;
     if (e->out && (rc = sml_textout_flush(e->out, err)) != 0)
         return rc;
+    if (e->sink.per_batch && e->header_written) {
+        /* one file per batch: finish it (Parquet footer), publish it into its partition, start afresh */
+        if (e->pq && (rc = sml_parquet_writer_finish(e->pq, err)) != 0)
+            return rc;
+        sml_parquet_writer_free(e->pq);
+        e->pq = NULL;
+        sml_textout_free(e->out);
+        e->out = NULL;
+        e->header_written = 0;
+        if ((rc = e->sink.kind->end_batch(e->sink.st, err)) != 0)
+            return rc;
+    }
     if (e->dead)
         fflush(e->dead);
     double secs = e->have_batch_first ? secs_between(&e->t_batch_first, &now) : 0;

@@ -67,15 +67,28 @@ typedef struct sml_sink_kind {
     /* Makes everything written so far durable (fsync for files). */
     int (*flush)(void *st, int durable, sml_error *err);
     void (*close)(void *st);
+    /* Optional: the batch ended (partitioned sinks publish the batch's file). */
+    int (*end_batch)(void *st, sml_error *err);
 } sml_sink_kind;
 
 typedef struct sml_sink {
     const sml_sink_kind *kind;
     void *st;
     sml_format format; /* from the URI's extension; AUTO when it names none */
+    int parquet;       /* parquet:PATH: rows go through the Parquet writer, one file per batch */
+    int per_batch;     /* one file per batch: a new header (or Parquet footer) each batch */
 } sml_sink;
 
+/* Partitioned file sinks (sink_part.c). */
+int sml_part_sink_open(const char *location, const char *ext, void **state, sml_error *err);
+int sml_part_sink_write(void *st, const void *buf, size_t len, sml_error *err);
+int sml_part_sink_flush(void *st, int durable, sml_error *err);
+int sml_part_sink_end_batch(void *st, sml_error *err);
+void sml_part_sink_close(void *st);
+
 int sml_sink_open(const char *uri, sml_sink *out, sml_error *err);
+/* dir:/parquet: sinks: creates the folder once the file extension (csv, jsonl, parquet) is known. */
+int sml_sink_open_part(sml_sink *s, const char *uri, const char *ext, sml_error *err);
 int sml_sink_write(void *sink, const void *buf, size_t len, sml_error *err); /* an sml_write_fn over sml_sink */
 void sml_sink_close(sml_sink *s);
 

@@ -141,8 +141,10 @@ static int null_flush(void *st, int durable, sml_error *err)
 
 static void null_close(void *st) { (void)st; }
 
-static const sml_sink_kind file_sink = {"file", file_sink_open, file_sink_write, file_sink_flush, file_sink_close};
-static const sml_sink_kind null_sink = {"null", null_open, null_write, null_flush, null_close};
+static const sml_sink_kind file_sink = {"file", file_sink_open, file_sink_write, file_sink_flush, file_sink_close, NULL};
+static const sml_sink_kind null_sink = {"null", null_open, null_write, null_flush, null_close, NULL};
+static const sml_sink_kind part_sink = {"dir", NULL, sml_part_sink_write, sml_part_sink_flush, sml_part_sink_close,
+                                        sml_part_sink_end_batch};
 
 int sml_sink_open(const char *uri, sml_sink *out, sml_error *err)
 {
@@ -153,15 +155,31 @@ int sml_sink_open(const char *uri, sml_sink *out, sml_error *err)
         kind = &null_sink, loc = uri + 5;
     else if (strncmp(uri, "file:", 5) == 0)
         loc = uri + 5;
-    else if (strstr(uri, "://") || strncmp(uri, "dir:", 4) == 0 || strncmp(uri, "parquet:", 8) == 0)
-        return sml_fail(err, SML_EUNSUPPORTED, "%s: this kind of sink is not available yet (use a file, - or null:)",
-                        uri);
+    else if (strncmp(uri, "dir:", 4) == 0 || strncmp(uri, "parquet:", 8) == 0) {
+        /* dir:PATH[.jsonl] picks JSON lines by a trailing format word: dir:PATH?format=jsonl is not needed: the
+         * engine's --output-format chooses; the files get that extension */
+        int pq = uri[0] == 'p';
+        loc = uri + (pq ? 8 : 4);
+        out->parquet = pq;
+        out->per_batch = 1;
+        out->kind = &part_sink;
+        out->format = SML_FORMAT_AUTO;
+        return 0; /* opened by sml_sink_open_part once the format is known */
+    } else if (strstr(uri, "://"))
+        return sml_fail(err, SML_EUNSUPPORTED, "%s: this kind of sink is not available yet (a file, -, null:, "
+                                               "dir:PATH or parquet:PATH)", uri);
     int rc = kind->open(loc, &out->st, err);
     if (rc)
         return rc;
     out->kind = kind;
     out->format = kind == &file_sink && strcmp(loc, "-") != 0 ? sml_format_from_path(loc) : SML_FORMAT_AUTO;
     return 0;
+}
+
+int sml_sink_open_part(sml_sink *s, const char *uri, const char *ext, sml_error *err)
+{
+    const char *loc = uri + (s->parquet ? 8 : 4);
+    return sml_part_sink_open(loc, ext, &s->st, err);
 }
 
 int sml_sink_write(void *sink, const void *buf, size_t len, sml_error *err)
