@@ -24,6 +24,7 @@ typedef struct nag_learner {
     nag_coord *c;
     double t, N; /* weighted record count and Σ weight·Σ x²/s² */
     double S;    /* Σ r: the penalty clock */
+    int plain;   /* power_t = 0.5 and the penalty is l2 alone (the defaults): the inlined paths below apply */
 } nag_learner;
 
 static double rate(const nag_learner *a, double g2, double scale)
@@ -59,8 +60,12 @@ static int nag_init(sml_learner *l, sml_error *err)
     a->c = calloc(l->n, sizeof *a->c);
     if (!a->c)
         return sml_fail(err, SML_ENOMEM, "online learner normalized: out of memory for %zu parameters", l->n);
+    /* calloc's pages are zero until touched: write only non-zero starting weights, so a large hashing block costs
+     * memory only where records land */
     for (size_t j = 0; j < l->n; j++)
-        a->c[j].w = l->init[j];
+        if (l->init[j] != 0 || signbit(l->init[j]))
+            a->c[j].w = l->init[j];
+    a->plain = l->o.power_t == 0.5 && l->o.l1 == 0 && l->o.l2_to_base == 0;
     return 0;
 }
 
@@ -95,12 +100,87 @@ static void descend(nag_learner *a, size_t j, double g, double r)
     }
 }
 
+/* ---- the plain case, inlined: the same operations in the same order as current/rescaled/rate/descend with
+ * power_t = 0.5 and sml_penalty_flow's l2-only branch (l1 = 0, pull = 0), so the results are bit-identical */
+
+static inline double plain_current(const nag_coord *c, double S, double lam, int penalized)
+{
+    if (!penalized || c->g2 == 0)
+        return c->w;
+    double tau = c->d * (S - c->last);
+    if (!(tau > 0))
+        return c->w;
+    return c->w * sml_exp_neg(lam * tau);
+}
+
+static inline double plain_rate(double g2, double scale)
+{
+    return g2 > 0 ? 1.0 / (scale * sqrt(g2)) : 0.0;
+}
+
+/* returns 1 when the coordinate could not move (a non-finite result) */
+static inline int plain_descend(nag_coord *c, double g, double r, double warm1)
+{
+    if (g == 0)
+        return 0;
+    double g2 = c->g2 == 0 ? warm1 * g * g : c->g2 + g * g;
+    if (!(isfinite(g2) && g2 > 0))
+        return 1;
+    double d = 1.0 / (c->scale * sqrt(g2)), v = c->w - r * g * d;
+    if (!isfinite(v))
+        return 1;
+    c->w = v;
+    c->g2 = g2;
+    c->d = d;
+    return 0;
+}
+
 /* (b): bring the row's coordinates up to date, rescale on new maxima; returns Σ x²/s² and (in *z) the margin the
  * paper predicts with, computed in the same order as nag_margin. */
 static double nag_prepare(nag_learner *a, const uint32_t *idx, const double *val, size_t nnz, double *z)
 {
     const sml_learner *l = &a->base;
     double norm = 0, m = 0;
+    if (a->plain) {
+        /* sml_penalty_of's lam of a feature and of the intercept */
+        const double S = a->S, lam = l->o.l2 + l->o.l2_to_base, lam0 = 0.0 + l->o.l2_to_base;
+        const double *init = l->init;
+        const int pen = l->penalized;
+        nag_coord *const cs = a->c;
+        if (l->o.fit_intercept)
+            m = plain_current(&cs[l->dim], S, lam0, pen);
+        for (size_t k = 0; k < nnz; k++) {
+            size_t j = idx[k];
+            nag_coord *c = &cs[j];
+            double x = val[k], ax = fabs(x), s = c->scale;
+            double u = plain_current(c, S, lam, pen);
+            if (ax > s && s > 0)
+                u = init[j] + (u - init[j]) * (s / ax);
+            c->w = u;
+            c->last = S;
+            if (ax == 0)
+                continue;
+            m += u * x;
+            if (ax > s) {
+                c->scale = s = ax;
+                c->d = plain_rate(c->g2, ax);
+            }
+            double q = x / s;
+            norm += q * q;
+        }
+        if (l->o.fit_intercept) {
+            nag_coord *c = &cs[l->dim];
+            c->w = plain_current(c, S, lam0, pen);
+            c->last = S;
+            if (c->scale != 1) {
+                c->scale = 1;
+                c->d = plain_rate(c->g2, 1);
+            }
+            norm += 1;
+        }
+        *z = m;
+        return norm;
+    }
     if (l->o.fit_intercept)
         m = current(a, l->dim);
     for (size_t k = 0; k < nnz; k++) {
@@ -132,6 +212,24 @@ static double nag_prepare(nag_learner *a, const uint32_t *idx, const double *val
     return norm;
 }
 
+/* ℓ'(margin): the loss's own eval, except that the logistic derivative is taken alone (eval's loss value costs a
+ * log1p the step does not need); the same expression as logistic_eval's d1 (models/loss.c) */
+static inline double loss_d1(const sml_loss *loss, double margin, double y)
+{
+    double d1, d2;
+    if (loss->kind == SML_LOSS_SQUARED)
+        return margin - y;
+    if (loss->kind == SML_LOSS_LOGISTIC) {
+        double mm = y * margin;
+        double e = exp(-fabs(mm));
+        double p_big = 1.0 / (1.0 + e), p_small = e * p_big;
+        double s_neg = mm > 0 ? p_small : p_big;
+        return -y * s_neg;
+    }
+    loss->eval(margin, y, &d1, &d2);
+    return d1;
+}
+
 /* (d), (e): the step for a row whose margin is known */
 static void nag_step(nag_learner *a, const uint32_t *idx, const double *val, size_t nnz, double y, double weight,
                      double margin, double norm)
@@ -142,9 +240,20 @@ static void nag_step(nag_learner *a, const uint32_t *idx, const double *val, siz
     a->t += times * weight;
     a->N += times * weight * norm;
     double r = a->N > 0 ? l->o.learning_rate * sqrt(a->t / a->N) : 0.0;
-    double d1, d2;
-    l->loss->eval(margin, y, &d1, &d2);
-    double g = weight * d1;
+    double g = weight * loss_d1(l->loss, margin, y);
+    if (a->plain) {
+        const double warm1 = l->o.warm_records + 1;
+        nag_coord *const cs = a->c;
+        uint64_t bad = 0;
+        for (size_t k = 0; k < nnz; k++)
+            if (val[k] != 0)
+                bad += (uint64_t)plain_descend(&cs[idx[k]], g * val[k], r, warm1);
+        if (l->o.fit_intercept)
+            bad += (uint64_t)plain_descend(&cs[l->dim], g, r, warm1);
+        l->numeric += bad;
+        a->S += r;
+        return;
+    }
     for (size_t k = 0; k < nnz; k++)
         if (val[k] != 0)
             descend(a, idx[k], g * val[k], r);
