@@ -62,7 +62,7 @@ static int nag_init(sml_learner *l, sml_error *err)
         return sml_fail(err, SML_ENOMEM, "online learner normalized: out of memory for %zu parameters", l->n);
     /* calloc's pages are zero until touched: write only non-zero starting weights, so a large hashing block costs
      * memory only where records land */
-    for (size_t j = 0; j < l->n; j++)
+    for (size_t j = 0; j < l->n && !l->init_zero; j++)
         if (l->init[j] != 0 || signbit(l->init[j]))
             a->c[j].w = l->init[j];
     a->plain = l->o.power_t == 0.5 && l->o.l1 == 0 && l->o.l2_to_base == 0;
