@@ -46,7 +46,7 @@ static inline int sml_parse_decimal_fast(const char *s, size_t len, double *out)
     *out = neg ? -v : v;
     return 1;
 }
-#if defined(__SSE2__) && defined(__SIZEOF_INT128__)
+#if defined(__SSE2__)
 /* The value of 8 decimal digits (bytes 0..9, the most significant in the lowest byte): three multiplies. */
 static inline uint64_t sml_swar8_digits(uint64_t v)
 {
@@ -58,21 +58,23 @@ static inline uint64_t sml_swar8_digits(uint64_t v)
 #endif
 
 /* sml_parse_decimal_fast for text that is followed by at least 16 readable bytes (a padded buffer): the same values
- * (Clinger's fast path: at most 15 digits, one IEEE division), but the digits are checked with one 16-byte compare
- * and converted eight at a time, without a branch per character. */
+ * (Clinger's fast path: one IEEE division), but the digits are checked with one 16-byte compare and the integer
+ * and fraction parts (up to 8 digits each) converted eight at a time, with no branch that depends on the digits
+ * or the sign. Other shapes go to sml_parse_decimal_fast. */
 static inline int sml_parse_decimal_padded(const char *s, size_t len, double *out)
 {
-#if defined(__SSE2__) && defined(__SIZEOF_INT128__)
-    static const double p10[16] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+#if defined(__SSE2__)
+    static const double p10[9] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+    static const uint64_t p10i[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+    const uint64_t zeros = 0x3030303030303030ull;
     const char *const s0 = s;
     const size_t len0 = len;
-    int neg = 0;
-    if (len && (s[0] == '-' || s[0] == '+')) {
-        neg = s[0] == '-';
-        s++;
-        len--;
-    }
-    if (len == 0 || len > 16)
+    unsigned c0 = (unsigned char)s[0];
+    uint64_t neg = c0 == '-';
+    size_t sign = (size_t)((c0 == '-') | (c0 == '+'));
+    s += sign;
+    len -= sign;
+    if (len - 1 >= 16) /* empty, or longer than one load */
         return sml_parse_decimal_fast(s0, len0, out);
     __m128i v = _mm_loadu_si128((const __m128i *)s);
     __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
@@ -81,28 +83,24 @@ static inline int sml_parse_decimal_padded(const char *s, size_t len, double *ou
     unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))) & in;
     if ((dig | dot) != in || (dot & (dot - 1)) != 0)
         return 0;
-    unsigned __int128 x;
-    memcpy(&x, s, 16);
-    size_t nd = len, frac = 0;
-    if (dot) { /* close the gap the point leaves */
-        unsigned pt = (unsigned)__builtin_ctz(dot);
-        unsigned __int128 low = pt ? x & (((unsigned __int128)1 << (8 * pt)) - 1) : 0;
-        x = pt < 15 ? low | ((x >> (8 * (pt + 1))) << (8 * pt)) : low;
-        nd = len - 1;
-        frac = len - 1 - pt;
-    }
-    if (nd == 0 || nd > 15)
-        return 0;
-    /* digits to values (a borrow only runs upward, into bytes past the digits), then right-aligned: the bytes
-     * shifted in are leading zeros */
-    const uint64_t zeros = 0x3030303030303030ull;
-    uint64_t lo = (uint64_t)x - zeros, hi = (uint64_t)(x >> 64) - zeros;
-    x = ((unsigned __int128)hi << 64 | lo) << (8 * (16 - nd));
-    uint64_t w = sml_swar8_digits((uint64_t)x) * 100000000ull + sml_swar8_digits((uint64_t)(x >> 64));
-    double r = (double)w;
-    if (frac > 0)
-        r /= p10[frac];
-    *out = neg ? -r : r;
+    size_t ni = dot ? (size_t)__builtin_ctz(dot) : len; /* integer digits */
+    size_t nf = dot ? len - 1 - ni : 0;                  /* fraction digits */
+    if (ni > 8 || nf > 8 || ni + nf == 0)
+        return sml_parse_decimal_fast(s0, len0, out);
+    /* digits to values (a borrow only runs upward, into bytes past the digits), then shifted to the top of the
+     * word: the bytes shifted in are leading zeros */
+    uint64_t a, b;
+    memcpy(&a, s, 8);
+    memcpy(&b, s + ni + 1, 8);
+    uint64_t ip = ni ? sml_swar8_digits((a - zeros) << (8 * (8 - ni))) : 0;
+    uint64_t fp = nf ? sml_swar8_digits((b - zeros) << (8 * (8 - nf))) : 0;
+    double r = (double)(ip * p10i[nf] + fp);
+    if (nf > 0)
+        r /= p10[nf];
+    uint64_t bits;
+    memcpy(&bits, &r, 8);
+    bits ^= neg << 63;
+    memcpy(out, &bits, 8);
     return 1;
 #else
     return sml_parse_decimal_fast(s, len, out);
