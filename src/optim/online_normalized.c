@@ -10,6 +10,7 @@
 #include "optim/online_int.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct nag_coord {
     double w;     /* θ_j as of clock `last` */
@@ -223,7 +224,13 @@ static inline double loss_d1(const sml_loss *loss, double margin, double y)
         double mm = y * margin;
         double e = exp(-fabs(mm));
         double p_big = 1.0 / (1.0 + e), p_small = e * p_big;
-        double s_neg = mm > 0 ? p_small : p_big;
+        /* the margin's sign is a coin toss to the branch predictor: select without a branch */
+        uint64_t small, big, pick = 0 - (uint64_t)(mm > 0);
+        memcpy(&small, &p_small, 8);
+        memcpy(&big, &p_big, 8);
+        small = (small & pick) | (big & ~pick);
+        double s_neg;
+        memcpy(&s_neg, &small, 8);
         return -y * s_neg;
     }
     loss->eval(margin, y, &d1, &d2);
