@@ -698,14 +698,15 @@ static inline void hashed(const sml_pipeline *p, uint32_t h, double v, uint32_t 
 
 /* murmur3 of the short strings of one hashed column, remembered for the length of one call: categorical columns
  * repeat a few values, and a lookup (the string's bytes as two words) costs less than hashing them again. Exact:
- * a slot answers only for the very same bytes. */
-#define HCACHE_SLOTS 256
+ * a slot answers only for the very same bytes. Two ways per set, the most recent first. */
+#define HCACHE_SETS 128
 typedef struct hcache_slot {
     uint64_t w0, w1;
     uint32_t len, h;
 } hcache_slot;
 
-static inline uint32_t hash_cached(hcache_slot *cache, const sml_batch *b, uint32_t off, size_t len, uint32_t seed)
+static inline uint32_t hash_cached(hcache_slot (*cache)[2], const sml_batch *b, uint32_t off, size_t len,
+                                   uint32_t seed)
 {
     const char *s = b->strings + off;
     if (len > 16 || (size_t)off + 16 > b->strings_cap)
@@ -715,14 +716,17 @@ static inline uint32_t hash_cached(hcache_slot *cache, const sml_batch *b, uint3
     memcpy(&w1, s + 8, 8);
     w0 &= len >= 8 ? ~0ull : (1ull << (8 * len)) - 1;
     w1 &= len >= 16 ? ~0ull : len <= 8 ? 0 : (1ull << (8 * (len - 8))) - 1;
-    hcache_slot *e = &cache[((w0 ^ (w1 * 0x9e3779b97f4a7c15ull) ^ len) * 0xff51afd7ed558ccdull) >> 56];
-    if (e->len == len && e->w0 == w0 && e->w1 == w1)
-        return e->h;
-    e->w0 = w0;
-    e->w1 = w1;
-    e->len = (uint32_t)len;
-    e->h = sml_murmur3_32(s, len, seed);
-    return e->h;
+    hcache_slot *set = cache[((w0 ^ (w1 * 0x9e3779b97f4a7c15ull) ^ len) * 0xff51afd7ed558ccdull) >> 57];
+    if (((set[0].w0 ^ w0) | (set[0].w1 ^ w1) | (set[0].len ^ len)) == 0)
+        return set[0].h;
+    if (((set[1].w0 ^ w0) | (set[1].w1 ^ w1) | (set[1].len ^ len)) == 0)
+        return set[1].h;
+    set[1] = set[0];
+    set[0].w0 = w0;
+    set[0].w1 = w1;
+    set[0].len = (uint32_t)len;
+    set[0].h = sml_murmur3_32(s, len, seed);
+    return set[0].h;
 }
 
 /* The common shape (no row mask, no interactions, no missing-value indicators): every row has exactly one entry
@@ -734,8 +738,16 @@ static inline uint32_t hash_cached(hcache_slot *cache, const sml_batch *b, uint3
 static void transform_columns(const sml_pipeline *p, const sml_batch *b, sml_examples *ex)
 {
     const size_t nc = p->ncols, n = b->nrows, r0 = ex->nrows, nz0 = ex->nnz;
-    hcache_slot cache[CACHED_COLS][HCACHE_SLOTS];
-    memset(cache, 0xff, sizeof cache);
+    /* hashed()'s parameters, held in locals (stores through the output pointers could alias p) */
+    const uint32_t hash_base = p->hash_base, hash_mask = (1u << p->hash_bits) - 1;
+    const int hash_signed = p->hash_signed;
+    hcache_slot cache[CACHED_COLS][HCACHE_SETS][2];
+    size_t ncached = 0;
+    for (size_t k = 0; k < nc; k++)
+        ncached += p->cols[k].kind == COL_HASH;
+    if (ncached > CACHED_COLS)
+        ncached = CACHED_COLS;
+    memset(cache, 0xff, ncached * sizeof cache[0]);
     memset(ex->flags + r0, 0, n);
     for (size_t i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
         const size_t i1 = n - i0 < BLOCK_ROWS ? n : i0 + BLOCK_ROWS;
@@ -750,12 +762,16 @@ static void transform_columns(const sml_pipeline *p, const sml_batch *b, sml_exa
             if (c->kind == COL_NUM) {
                 const double *num = col->num, fill = c->fill, shift = c->shift, scale = c->scale;
                 const uint32_t j = c->index;
+                int bad = 0;
                 for (size_t i = i0; i < i1; i++) {
                     double x = miss[i] ? fill : num[i];
-                    flags[i] |= isfinite(x) ? 0 : SML_EX_BAD_X;
+                    bad |= !isfinite(x);
                     idx[i * nc + k] = j;
                     val[i * nc + k] = (x - shift) * scale;
                 }
+                for (size_t i = i0; bad && i < i1; i++) /* rare: flag the rows */
+                    if (!isfinite(miss[i] ? fill : num[i]))
+                        flags[i] |= SML_EX_BAD_X;
             } else if (c->kind == COL_ONEHOT) {
                 const uint32_t jm = c->missing_index != NONE ? c->missing_index : c->unknown_index;
                 for (size_t i = i0; i < i1; i++) {
@@ -771,7 +787,7 @@ static void transform_columns(const sml_pipeline *p, const sml_batch *b, sml_exa
                 uint32_t jm;
                 double vm;
                 hashed(p, sml_murmur3_32("", 0, c->name_seed ^ 0x5bd1e995u), 1.0, &jm, &vm);
-                hcache_slot *hc = hashed_cols < CACHED_COLS ? cache[hashed_cols] : NULL;
+                hcache_slot(*hc)[2] = hashed_cols < CACHED_COLS ? cache[hashed_cols] : NULL;
                 hashed_cols++;
                 for (size_t i = i0; i < i1; i++) {
                     if (miss[i]) {
@@ -780,7 +796,9 @@ static void transform_columns(const sml_pipeline *p, const sml_batch *b, sml_exa
                     } else {
                         uint32_t h = hc ? hash_cached(hc, b, col->str_off[i], col->str_len[i], c->name_seed)
                                         : sml_murmur3_32(b->strings + col->str_off[i], col->str_len[i], c->name_seed);
-                        hashed(p, h, 1.0, &idx[i * nc + k], &val[i * nc + k]);
+                        /* hashed(), with its parameters in locals */
+                        idx[i * nc + k] = hash_base + (h & hash_mask);
+                        val[i * nc + k] = (hash_signed && (h >> 31)) ? -1.0 : 1.0;
                     }
                 }
             }
