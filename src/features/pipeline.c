@@ -696,6 +696,116 @@ static inline void hashed(const sml_pipeline *p, uint32_t h, double v, uint32_t 
     *val = (p->hash_signed && (h >> 31)) ? -v : v;
 }
 
+/* murmur3 of the short strings of one hashed column, remembered for the length of one call: categorical columns
+ * repeat a few values, and a lookup (the string's bytes as two words) costs less than hashing them again. Exact:
+ * a slot answers only for the very same bytes. Two ways per set, the most recent first. */
+#define HCACHE_SETS 128
+typedef struct hcache_slot {
+    uint64_t w0, w1;
+    uint32_t len, h;
+} hcache_slot;
+
+static inline uint32_t hash_cached(hcache_slot (*cache)[2], const sml_batch *b, uint32_t off, size_t len,
+                                   uint32_t seed)
+{
+    const char *s = b->strings + off;
+    if (len > 16 || (size_t)off + 16 > b->strings_cap)
+        return sml_murmur3_32(s, len, seed);
+    uint64_t w0, w1; /* the bytes past the string (inside the arena) are masked off */
+    memcpy(&w0, s, 8);
+    memcpy(&w1, s + 8, 8);
+    w0 &= len >= 8 ? ~0ull : (1ull << (8 * len)) - 1;
+    w1 &= len >= 16 ? ~0ull : len <= 8 ? 0 : (1ull << (8 * (len - 8))) - 1;
+    hcache_slot *set = cache[((w0 ^ (w1 * 0x9e3779b97f4a7c15ull) ^ len) * 0xff51afd7ed558ccdull) >> 57];
+    if (((set[0].w0 ^ w0) | (set[0].w1 ^ w1) | (set[0].len ^ len)) == 0)
+        return set[0].h;
+    if (((set[1].w0 ^ w0) | (set[1].w1 ^ w1) | (set[1].len ^ len)) == 0)
+        return set[1].h;
+    set[1] = set[0];
+    set[0].w0 = w0;
+    set[0].w1 = w1;
+    set[0].len = (uint32_t)len;
+    set[0].h = sml_murmur3_32(s, len, seed);
+    return set[0].h;
+}
+
+/* The common shape (no row mask, no interactions, no missing-value indicators): every row has exactly one entry
+ * per feature column, so the batch is filled column by column, then row by row for label, weight and flags. The
+ * same values, indices, order and flags as the general loop below, which then adds the rest of each row. */
+#define BLOCK_ROWS 64   /* rows filled column by column at a time: their entries stay in the L1 cache */
+#define CACHED_COLS 4   /* hashed columns with a cache (on the stack); later ones hash every value */
+
+static void transform_columns(const sml_pipeline *p, const sml_batch *b, sml_examples *ex)
+{
+    const size_t nc = p->ncols, n = b->nrows, r0 = ex->nrows, nz0 = ex->nnz;
+    /* hashed()'s parameters, held in locals (stores through the output pointers could alias p) */
+    const uint32_t hash_base = p->hash_base, hash_mask = (1u << p->hash_bits) - 1;
+    const int hash_signed = p->hash_signed;
+    hcache_slot cache[CACHED_COLS][HCACHE_SETS][2];
+    size_t ncached = 0;
+    for (size_t k = 0; k < nc; k++)
+        ncached += p->cols[k].kind == COL_HASH;
+    if (ncached > CACHED_COLS)
+        ncached = CACHED_COLS;
+    memset(cache, 0xff, ncached * sizeof cache[0]);
+    memset(ex->flags + r0, 0, n);
+    for (size_t i0 = 0; i0 < n; i0 += BLOCK_ROWS) {
+        const size_t i1 = n - i0 < BLOCK_ROWS ? n : i0 + BLOCK_ROWS;
+        uint32_t *const idx = ex->idx + nz0;
+        double *const val = ex->val + nz0;
+        uint8_t *const flags = ex->flags + r0;
+        size_t hashed_cols = 0;
+        for (size_t k = 0; k < nc; k++) {
+            const pcol *c = &p->cols[k];
+            const sml_column *col = &b->cols[k];
+            const uint8_t *miss = col->missing;
+            if (c->kind == COL_NUM) {
+                const double *num = col->num, fill = c->fill, shift = c->shift, scale = c->scale;
+                const uint32_t j = c->index;
+                int bad = 0;
+                for (size_t i = i0; i < i1; i++) {
+                    double x = miss[i] ? fill : num[i];
+                    bad |= !isfinite(x);
+                    idx[i * nc + k] = j;
+                    val[i * nc + k] = (x - shift) * scale;
+                }
+                for (size_t i = i0; bad && i < i1; i++) /* rare: flag the rows */
+                    if (!isfinite(miss[i] ? fill : num[i]))
+                        flags[i] |= SML_EX_BAD_X;
+            } else if (c->kind == COL_ONEHOT) {
+                const uint32_t jm = c->missing_index != NONE ? c->missing_index : c->unknown_index;
+                for (size_t i = i0; i < i1; i++) {
+                    uint32_t j = jm;
+                    if (!miss[i]) {
+                        const uint32_t *v = sml_strmap_get(&c->vocab, b->strings + col->str_off[i], col->str_len[i]);
+                        j = v ? *v : c->unknown_index;
+                    }
+                    idx[i * nc + k] = j;
+                    val[i * nc + k] = 1.0;
+                }
+            } else {
+                uint32_t jm;
+                double vm;
+                hashed(p, sml_murmur3_32("", 0, c->name_seed ^ 0x5bd1e995u), 1.0, &jm, &vm);
+                hcache_slot(*hc)[2] = hashed_cols < CACHED_COLS ? cache[hashed_cols] : NULL;
+                hashed_cols++;
+                for (size_t i = i0; i < i1; i++) {
+                    if (miss[i]) {
+                        idx[i * nc + k] = jm;
+                        val[i * nc + k] = vm;
+                    } else {
+                        uint32_t h = hc ? hash_cached(hc, b, col->str_off[i], col->str_len[i], c->name_seed)
+                                        : sml_murmur3_32(b->strings + col->str_off[i], col->str_len[i], c->name_seed);
+                        /* hashed(), with its parameters in locals */
+                        idx[i * nc + k] = hash_base + (h & hash_mask);
+                        val[i * nc + k] = (hash_signed && (h >> 31)) ? -1.0 : 1.0;
+                    }
+                }
+            }
+        }
+    }
+}
+
 int sml_pipeline_transform_append(const sml_pipeline *p, const sml_batch *b, const uint8_t *mask, sml_examples *ex,
                                   sml_error *err)
 {
@@ -716,6 +826,11 @@ int sml_pipeline_transform_append(const sml_pipeline *p, const sml_batch *b, con
         ex->row_ptr[0] = 0;
     const sml_column *lc = p->label_input >= 0 ? &b->cols[p->label_input] : NULL;
     const sml_column *wc = p->weight_input >= 0 ? &b->cols[p->weight_input] : NULL;
+    int by_columns = !mask && p->ninter == 0;
+    for (size_t k = 0; k < p->ncols && by_columns; k++)
+        by_columns = p->cols[k].kind != COL_NUM || p->cols[k].ind_index == NONE;
+    if (by_columns)
+        transform_columns(p, b, ex);
     for (size_t i = 0; i < b->nrows; i++) {
         if (mask && !mask[i])
             continue;
@@ -723,7 +838,13 @@ int sml_pipeline_transform_append(const sml_pipeline *p, const sml_batch *b, con
         uint8_t flags = 0;
         uint32_t *idx = ex->idx;
         double *val = ex->val;
-        for (size_t k = 0; k < p->ncols; k++) {
+        if (by_columns) { /* the features are in place: what the loop over them would have set */
+            flags = ex->flags[r];
+            nz += p->ncols;
+            if ((flags & SML_EX_BAD_X) && !ex->bad_reason)
+                ex->bad_reason = "a numeric feature is NaN or infinite";
+        }
+        for (size_t k = 0; k < p->ncols && !by_columns; k++) {
             const pcol *c = &p->cols[k];
             const sml_column *col = &b->cols[k];
             int miss = col->missing[i];

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "io/io_int.h"
+#include "parse/parse_int.h"
 
 #define CHUNK (1u << 20)
 
@@ -75,12 +76,14 @@ int sml_stream_open(sml_stream *s, int fd, const char *name, const sml_reader_op
     return 0;
 }
 
-/* Reads one chunk if there is one; sets eof. Returns bytes read, 0 for none now, < 0 error. */
+/* Reads one chunk if there is one; sets eof. Returns bytes read, 0 for none now, < 0 error. Once the reader knows
+ * its input is plain text, bytes are read straight into its buffer (no copy). */
 static int pull(sml_stream *s, char *buf, sml_error *err)
 {
     ssize_t n;
+    char *direct = sml_reader_direct(s->reader, SML_READER_DIRECT_MAX);
     do
-        n = read(s->fd, buf, CHUNK);
+        n = direct ? read(s->fd, direct, SML_READER_DIRECT_MAX) : read(s->fd, buf, CHUNK);
     while (n < 0 && errno == EINTR);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -94,6 +97,10 @@ static int pull(sml_stream *s, char *buf, sml_error *err)
     if (n == 0) {
         s->eof = 1;
         return 0;
+    }
+    if (direct) {
+        sml_reader_direct_commit(s->reader, (size_t)n);
+        return (int)n;
     }
     int rc = sml_reader_feed(s->reader, buf, (size_t)n, err);
     return rc ? rc : (int)n;

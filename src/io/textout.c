@@ -399,16 +399,16 @@ static int next_value(sml_textout *t, sml_error *err)
 
 int sml_textout_put_num(sml_textout *t, double v, sml_error *err)
 {
-    char buf[SML_DOUBLE_BUFSZ];
     int rc = next_value(t, err);
     if (rc < 0)
         return rc;
-    size_t n;
     if (t->format == SML_TEXT_JSONL && !isfinite(v))
-        n = 4, memcpy(buf, "null", 4);
-    else
-        n = format_num(v, buf);
-    return out(t, buf, n) < 0 ? sticky(t, err) : 0;
+        return out(t, "null", 4) < 0 ? sticky(t, err) : 0;
+    char *p = reserve(t, SML_DOUBLE_BUFSZ); /* formatted in place: no copy */
+    if (!p)
+        return sticky(t, err);
+    commit(t, format_num(v, p));
+    return 0;
 }
 
 int sml_textout_put_int(sml_textout *t, int64_t v, sml_error *err)

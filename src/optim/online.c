@@ -116,9 +116,12 @@ int sml_learner_new(const sml_online_opts *o, sml_learner **out, sml_error *err)
         rc = sml_fail(err, SML_ENOMEM, "online learner: out of memory");
         goto out;
     }
+    /* both start as calloc's zeros: copy only what is given, so untouched pages stay unmapped */
     if (o->base)
         memcpy(l->base, o->base, n * sizeof(double));
-    memcpy(l->init, o->init ? o->init : l->base, n * sizeof(double));
+    if (o->init || o->base)
+        memcpy(l->init, o->init ? o->init : l->base, n * sizeof(double));
+    l->init_zero = !o->init && !o->base;
     l->o.base = l->base;
     l->o.init = l->init;
     l->penalized = o->l2 > 0 || o->l1 > 0 || o->l2_to_base > 0;

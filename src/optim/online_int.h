@@ -36,6 +36,7 @@ struct sml_learner {
     size_t dim, n;          /* n = dim + fit_intercept */
     double *base, *init;    /* n each, own copies (zeros when not given; init = base when not given) */
     int penalized;          /* l2, l1 or l2_to_base > 0 */
+    int init_zero;          /* neither init nor base was given: init is calloc's zeros (its pages untouched) */
     uint64_t learned, refused, numeric;
 };
 

@@ -10,6 +10,11 @@
 #include "optim/online_int.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 typedef struct nag_coord {
     double w;     /* θ_j as of clock `last` */
@@ -24,6 +29,7 @@ typedef struct nag_learner {
     nag_coord *c;
     double t, N; /* weighted record count and Σ weight·Σ x²/s² */
     double S;    /* Σ r: the penalty clock */
+    int plain;   /* power_t = 0.5 and the penalty is l2 alone (the defaults): the inlined paths below apply */
 } nag_learner;
 
 static double rate(const nag_learner *a, double g2, double scale)
@@ -59,8 +65,12 @@ static int nag_init(sml_learner *l, sml_error *err)
     a->c = calloc(l->n, sizeof *a->c);
     if (!a->c)
         return sml_fail(err, SML_ENOMEM, "online learner normalized: out of memory for %zu parameters", l->n);
-    for (size_t j = 0; j < l->n; j++)
-        a->c[j].w = l->init[j];
+    /* calloc's pages are zero until touched: write only non-zero starting weights, so a large hashing block costs
+     * memory only where records land */
+    for (size_t j = 0; j < l->n && !l->init_zero; j++)
+        if (l->init[j] != 0 || signbit(l->init[j]))
+            a->c[j].w = l->init[j];
+    a->plain = l->o.power_t == 0.5 && l->o.l1 == 0 && l->o.l2_to_base == 0;
     return 0;
 }
 
@@ -95,12 +105,159 @@ static void descend(nag_learner *a, size_t j, double g, double r)
     }
 }
 
+/* ---- the plain case, inlined: the same operations in the same order as current/rescaled/rate/descend with
+ * power_t = 0.5 and sml_penalty_flow's l2-only branch (l1 = 0, pull = 0), so the results are bit-identical */
+
+static inline double plain_current(const nag_coord *c, double S, double lam, int penalized)
+{
+    if (!penalized || c->g2 == 0)
+        return c->w;
+    double tau = c->d * (S - c->last);
+    if (!(tau > 0))
+        return c->w;
+    return c->w * sml_exp_neg(lam * tau);
+}
+
+static inline double plain_rate(double g2, double scale)
+{
+    return g2 > 0 ? 1.0 / (scale * sqrt(g2)) : 0.0;
+}
+
+/* returns 1 when the coordinate could not move (a non-finite result) */
+static inline int plain_descend(nag_coord *c, double g, double r, double warm1)
+{
+    if (g == 0)
+        return 0;
+    double g2 = c->g2 == 0 ? warm1 * g * g : c->g2 + g * g;
+    if (!(isfinite(g2) && g2 > 0))
+        return 1;
+    double d = 1.0 / (c->scale * sqrt(g2)), v = c->w - r * g * d;
+    if (!isfinite(v))
+        return 1;
+    c->w = v;
+    c->g2 = g2;
+    c->d = d;
+    return 0;
+}
+
+#ifdef __SSE2__
+/* Two distinct coordinates at once: the same IEEE operations, lane by lane, as the scalar code above (so the same
+ * bits), at half the cost of the divisions and square roots that bound this loop. Only the common case: both
+ * coordinates penalised, with gradients, inside their scale, decaying along the polynomial branch of
+ * sml_exp_neg; otherwise they return 0 having changed nothing, and the caller takes the scalar path. */
+static inline __m128d pair_of(double lane0, double lane1) { return _mm_set_pd(lane1, lane0); }
+
+static inline int pair_prepare(nag_coord *c0, nag_coord *c1, const double *x, double S, double lam, double *m,
+                               double *norm)
+{
+    double ax0 = fabs(x[0]), ax1 = fabs(x[1]);
+    if (c0->g2 == 0 || c1->g2 == 0 || !(ax0 > 0 && ax0 <= c0->scale) || !(ax1 > 0 && ax1 <= c1->scale))
+        return 0;
+    __m128d tau = _mm_mul_pd(pair_of(c0->d, c1->d), _mm_sub_pd(_mm_set1_pd(S), pair_of(c0->last, c1->last)));
+    __m128d e = _mm_mul_pd(_mm_set1_pd(lam), tau);
+    if (_mm_movemask_pd(_mm_and_pd(_mm_cmpgt_pd(tau, _mm_setzero_pd()), _mm_cmplt_pd(e, _mm_set1_pd(0x1p-10)))) != 3)
+        return 0;
+    /* sml_exp_neg's polynomial, innermost first */
+    __m128d t = _mm_mul_pd(e, _mm_set1_pd(-1.0 / 120));
+    t = _mm_mul_pd(e, _mm_add_pd(_mm_set1_pd(1.0 / 24), t));
+    t = _mm_mul_pd(e, _mm_add_pd(_mm_set1_pd(-1.0 / 6), t));
+    t = _mm_mul_pd(e, _mm_add_pd(_mm_set1_pd(0.5), t));
+    t = _mm_mul_pd(e, _mm_add_pd(_mm_set1_pd(-1.0), t));
+    t = _mm_add_pd(_mm_set1_pd(1.0), t);
+    __m128d xv = _mm_loadu_pd(x);
+    __m128d u = _mm_mul_pd(pair_of(c0->w, c1->w), t);
+    __m128d ux = _mm_mul_pd(u, xv);
+    __m128d q = _mm_div_pd(xv, pair_of(c0->scale, c1->scale));
+    __m128d qq = _mm_mul_pd(q, q);
+    _mm_storel_pd(&c0->w, u);
+    _mm_storeh_pd(&c1->w, u);
+    c0->last = S;
+    c1->last = S;
+    *m += _mm_cvtsd_f64(ux);
+    *m += _mm_cvtsd_f64(_mm_unpackhi_pd(ux, ux));
+    *norm += _mm_cvtsd_f64(qq);
+    *norm += _mm_cvtsd_f64(_mm_unpackhi_pd(qq, qq));
+    return 1;
+}
+
+static inline int pair_descend(nag_coord *c0, nag_coord *c1, double g, const double *x, double r)
+{
+    if (c0->g2 == 0 || c1->g2 == 0)
+        return 0;
+    __m128d gv = _mm_mul_pd(_mm_set1_pd(g), _mm_loadu_pd(x));
+    __m128d g2 = _mm_add_pd(pair_of(c0->g2, c1->g2), _mm_mul_pd(gv, gv));
+    double g2_0 = _mm_cvtsd_f64(g2), g2_1 = _mm_cvtsd_f64(_mm_unpackhi_pd(g2, g2));
+    double gk0 = _mm_cvtsd_f64(gv), gk1 = _mm_cvtsd_f64(_mm_unpackhi_pd(gv, gv));
+    if (gk0 == 0 || gk1 == 0 || !(isfinite(g2_0) && g2_0 > 0) || !(isfinite(g2_1) && g2_1 > 0))
+        return 0;
+    __m128d d = _mm_div_pd(_mm_set1_pd(1.0), _mm_mul_pd(pair_of(c0->scale, c1->scale), _mm_sqrt_pd(g2)));
+    __m128d v = _mm_sub_pd(pair_of(c0->w, c1->w), _mm_mul_pd(_mm_mul_pd(_mm_set1_pd(r), gv), d));
+    double v0 = _mm_cvtsd_f64(v), v1 = _mm_cvtsd_f64(_mm_unpackhi_pd(v, v));
+    if (!isfinite(v0) || !isfinite(v1))
+        return 0;
+    c0->w = v0;
+    c1->w = v1;
+    c0->g2 = g2_0;
+    c1->g2 = g2_1;
+    _mm_storel_pd(&c0->d, d);
+    _mm_storeh_pd(&c1->d, d);
+    return 1;
+}
+#endif
+
 /* (b): bring the row's coordinates up to date, rescale on new maxima; returns Σ x²/s² and (in *z) the margin the
  * paper predicts with, computed in the same order as nag_margin. */
 static double nag_prepare(nag_learner *a, const uint32_t *idx, const double *val, size_t nnz, double *z)
 {
     const sml_learner *l = &a->base;
     double norm = 0, m = 0;
+    if (a->plain) {
+        /* sml_penalty_of's lam of a feature and of the intercept */
+        const double S = a->S, lam = l->o.l2 + l->o.l2_to_base, lam0 = 0.0 + l->o.l2_to_base;
+        const double *init = l->init;
+        const int pen = l->penalized;
+        nag_coord *const cs = a->c;
+        if (l->o.fit_intercept)
+            m = plain_current(&cs[l->dim], S, lam0, pen);
+        for (size_t k = 0; k < nnz; k++) {
+#ifdef __SSE2__
+            if (k + 1 < nnz && pen && idx[k] != idx[k + 1] &&
+                pair_prepare(&cs[idx[k]], &cs[idx[k + 1]], val + k, S, lam, &m, &norm)) {
+                k++;
+                continue;
+            }
+#endif
+            size_t j = idx[k];
+            nag_coord *c = &cs[j];
+            double x = val[k], ax = fabs(x), s = c->scale;
+            double u = plain_current(c, S, lam, pen);
+            if (ax > s && s > 0)
+                u = init[j] + (u - init[j]) * (s / ax);
+            c->w = u;
+            c->last = S;
+            if (ax == 0)
+                continue;
+            m += u * x;
+            if (ax > s) {
+                c->scale = s = ax;
+                c->d = plain_rate(c->g2, ax);
+            }
+            double q = x / s;
+            norm += q * q;
+        }
+        if (l->o.fit_intercept) {
+            nag_coord *c = &cs[l->dim];
+            c->w = plain_current(c, S, lam0, pen);
+            c->last = S;
+            if (c->scale != 1) {
+                c->scale = 1;
+                c->d = plain_rate(c->g2, 1);
+            }
+            norm += 1;
+        }
+        *z = m;
+        return norm;
+    }
     if (l->o.fit_intercept)
         m = current(a, l->dim);
     for (size_t k = 0; k < nnz; k++) {
@@ -132,6 +289,30 @@ static double nag_prepare(nag_learner *a, const uint32_t *idx, const double *val
     return norm;
 }
 
+/* ℓ'(margin): the loss's own eval, except that the logistic derivative is taken alone (eval's loss value costs a
+ * log1p the step does not need); the same expression as logistic_eval's d1 (models/loss.c) */
+static inline double loss_d1(const sml_loss *loss, double margin, double y)
+{
+    double d1, d2;
+    if (loss->kind == SML_LOSS_SQUARED)
+        return margin - y;
+    if (loss->kind == SML_LOSS_LOGISTIC) {
+        double mm = y * margin;
+        double e = exp(-fabs(mm));
+        double p_big = 1.0 / (1.0 + e), p_small = e * p_big;
+        /* the margin's sign is a coin toss to the branch predictor: select without a branch */
+        uint64_t small, big, pick = 0 - (uint64_t)(mm > 0);
+        memcpy(&small, &p_small, 8);
+        memcpy(&big, &p_big, 8);
+        small = (small & pick) | (big & ~pick);
+        double s_neg;
+        memcpy(&s_neg, &small, 8);
+        return -y * s_neg;
+    }
+    loss->eval(margin, y, &d1, &d2);
+    return d1;
+}
+
 /* (d), (e): the step for a row whose margin is known */
 static void nag_step(nag_learner *a, const uint32_t *idx, const double *val, size_t nnz, double y, double weight,
                      double margin, double norm)
@@ -142,9 +323,28 @@ static void nag_step(nag_learner *a, const uint32_t *idx, const double *val, siz
     a->t += times * weight;
     a->N += times * weight * norm;
     double r = a->N > 0 ? l->o.learning_rate * sqrt(a->t / a->N) : 0.0;
-    double d1, d2;
-    l->loss->eval(margin, y, &d1, &d2);
-    double g = weight * d1;
+    double g = weight * loss_d1(l->loss, margin, y);
+    if (a->plain) {
+        const double warm1 = l->o.warm_records + 1;
+        nag_coord *const cs = a->c;
+        uint64_t bad = 0;
+        for (size_t k = 0; k < nnz; k++) {
+#ifdef __SSE2__
+            if (k + 1 < nnz && val[k] != 0 && val[k + 1] != 0 && idx[k] != idx[k + 1] &&
+                pair_descend(&cs[idx[k]], &cs[idx[k + 1]], g, val + k, r)) {
+                k++;
+                continue;
+            }
+#endif
+            if (val[k] != 0)
+                bad += (uint64_t)plain_descend(&cs[idx[k]], g * val[k], r, warm1);
+        }
+        if (l->o.fit_intercept)
+            bad += (uint64_t)plain_descend(&cs[l->dim], g, r, warm1);
+        l->numeric += bad;
+        a->S += r;
+        return;
+    }
     for (size_t k = 0; k < nnz; k++)
         if (val[k] != 0)
             descend(a, idx[k], g * val[k], r);

@@ -501,7 +501,8 @@ static int csv_parse(sml_reader *r, sml_batch *b, size_t lim, int final, sml_err
                         if (vl == 0) {
                             s->num[row] = 0;
                             s->missing[row] = 1;
-                        } else if (sml_parse_decimal_fast(vs, vl, &s->num[row]) ||
+                        } else if ((quoted ? sml_parse_decimal_fast(vs, vl, &s->num[row])
+                                           : sml_parse_decimal_padded(vs, vl, &s->num[row])) ||
                                    sml_parse_double(vs, vl, &s->num[row]) == 0) {
                             s->missing[row] = 0;
                         } else {

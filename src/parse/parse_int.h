@@ -174,6 +174,15 @@ static inline int sml_arena_put(sml_batch *b, const char *s, size_t n, uint32_t 
     return sml_batch_put_string(b, s, n, off);
 }
 
+/* ---- reading straight into the buffer (reader.c, for io/stream.c) ---- */
+#define SML_READER_DIRECT_MAX (64 * 1024) /* most bytes one direct read may take */
+/* Room for n <= SML_READER_DIRECT_MAX bytes at the end of the buffer, to read() into without a copy, or NULL when
+ * bytes must go through sml_reader_feed (input not yet known to be plain, a BOM pending, an over-long record
+ * being skipped, an error, the end). Valid until the next call on r. */
+char *sml_reader_direct(sml_reader *r, size_t n);
+/* Takes the first n bytes read into sml_reader_direct's room: exactly what sml_reader_feed of them does. */
+void sml_reader_direct_commit(sml_reader *r, size_t n);
+
 /* ---- decompression front (decompress.c) ---- */
 typedef int (*sml_sink_fn)(void *ctx, const char *p, size_t n, sml_error *err);
 int sml_decomp_new(int front, sml_decomp **out, sml_error *err);

@@ -330,6 +330,23 @@ static size_t skip_bytes(sml_reader *r, const char *p, size_t n)
     return body + 1;
 }
 
+/* After m bytes were added at the end of the buffer: the sentinel, format detection and the max_record_bytes bound */
+static int appended(sml_reader *r, size_t m)
+{
+    r->len += m;
+    set_sentinel(r);
+    detect_format(r);
+    /* Scan only when the unscanned tail is well past the limit: a caller feeding chunks about as large as
+       max_record_bytes and draining in between never pays for a second pass; an open record is still cut
+       before the buffer holds more than about 2 * max_record_bytes of it. */
+    if (r->ops && r->len - (r->scan_rec_start > r->pos ? r->scan_rec_start : r->pos) > 2 * r->opts.max_record_bytes) {
+        sml_reader_scan(r, r->len, 0);
+        if (r->len - r->scan_rec_start > r->opts.max_record_bytes && start_skip(r) < 0)
+            return SML_ENOMEM;
+    }
+    return 0;
+}
+
 /* Appends plain (decompressed, BOM-less) bytes to the buffer, enforcing max_record_bytes. */
 static int append_plain(sml_reader *r, const char *p, size_t n)
 {
@@ -344,19 +361,10 @@ static int append_plain(sml_reader *r, const char *p, size_t n)
         if (reserve(r, m) < 0)
             return SML_ENOMEM;
         memcpy(r->buf + r->len, p, m);
-        r->len += m;
-        set_sentinel(r);
         p += m;
         n -= m;
-        detect_format(r);
-        /* Scan only when the unscanned tail is well past the limit: a caller feeding chunks about as large as
-           max_record_bytes and draining in between never pays for a second pass; an open record is still cut
-           before the buffer holds more than about 2 * max_record_bytes of it. */
-        if (r->ops && r->len - (r->scan_rec_start > r->pos ? r->scan_rec_start : r->pos) > 2 * r->opts.max_record_bytes) {
-            sml_reader_scan(r, r->len, 0);
-            if (r->len - r->scan_rec_start > r->opts.max_record_bytes && start_skip(r) < 0)
-                return SML_ENOMEM;
-        }
+        if (appended(r, m) < 0)
+            return SML_ENOMEM;
     }
     return 0;
 }
@@ -531,6 +539,28 @@ fatal:
     else
         sml_fail(&r->fatal, rc, "%s: input failed (%s)", r->source_name, sml_strerror(rc));
     return rc;
+}
+
+char *sml_reader_direct(sml_reader *r, size_t n)
+{
+    if (r->front != SML_FRONT_PLAIN || !r->bom_done || r->skipping || r->fatal.code || r->eof || n == 0 ||
+        n > SML_READER_DIRECT_MAX || n > APPEND_CHUNK)
+        return NULL;
+    if (reserve(r, n) < 0)
+        return NULL; /* sml_reader_feed reports it */
+    return r->buf + r->len;
+}
+
+void sml_reader_direct_commit(sml_reader *r, size_t n)
+{
+    if (n == 0)
+        return;
+    r->stats.bytes_in += n;
+    r->stats.bytes += n;
+    /* one piece of append_plain, the bytes already in place; starting a skip allocates, and its failure is
+     * sticky like a feed's */
+    if (appended(r, n) < 0)
+        sml_fail(&r->fatal, SML_ENOMEM, "%s: out of memory buffering input", r->source_name);
 }
 
 int sml_reader_end(sml_reader *r, sml_error *err)
