@@ -717,10 +717,12 @@ static inline uint32_t hash_cached(hcache_slot (*cache)[2], const sml_batch *b, 
     w0 &= len >= 8 ? ~0ull : (1ull << (8 * len)) - 1;
     w1 &= len >= 16 ? ~0ull : len <= 8 ? 0 : (1ull << (8 * (len - 8))) - 1;
     hcache_slot *set = cache[((w0 ^ (w1 * 0x9e3779b97f4a7c15ull) ^ len) * 0xff51afd7ed558ccdull) >> 57];
-    if (((set[0].w0 ^ w0) | (set[0].w1 ^ w1) | (set[0].len ^ len)) == 0)
-        return set[0].h;
-    if (((set[1].w0 ^ w0) | (set[1].w1 ^ w1) | (set[1].len ^ len)) == 0)
-        return set[1].h;
+    /* which way holds the string is up to the data: select without a branch, branch only on a miss */
+    int in0 = ((set[0].w0 ^ w0) | (set[0].w1 ^ w1) | (set[0].len ^ len)) == 0;
+    int in1 = ((set[1].w0 ^ w0) | (set[1].w1 ^ w1) | (set[1].len ^ len)) == 0;
+    uint32_t h = in0 ? set[0].h : set[1].h;
+    if (in0 | in1)
+        return h;
     set[1] = set[0];
     set[0].w0 = w0;
     set[0].w1 = w1;
@@ -798,7 +800,10 @@ static void transform_columns(const sml_pipeline *p, const sml_batch *b, sml_exa
                                         : sml_murmur3_32(b->strings + col->str_off[i], col->str_len[i], c->name_seed);
                         /* hashed(), with its parameters in locals */
                         idx[i * nc + k] = hash_base + (h & hash_mask);
-                        val[i * nc + k] = (hash_signed && (h >> 31)) ? -1.0 : 1.0;
+                        /* ±1.0 by its sign bit: the hash's top bit is a coin toss to the branch predictor */
+                        uint64_t neg = (uint64_t)(hash_signed != 0) & (h >> 31);
+                        uint64_t one = 0x3ff0000000000000ull | neg << 63; /* the bits of 1.0, or of -1.0 */
+                        memcpy(&val[i * nc + k], &one, 8);
                     }
                 }
             }
