@@ -58,5 +58,6 @@ int cmd_store(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_kafka_dev(int argc, char **argv);
 
 #endif

@@ -52,7 +52,10 @@ static const cli_command commands[] = {
      "       [--learner normalized|sgd|adagrad|ftrl|rls|spark] [--base M --l2-to-base L] [--state DIR] [--metrics F]",
      "The stream engine: source -> parser -> the pipeline -> predict -> (learn) -> sink. Sources: a file, - (stdin),\n"
      "dir:PATH (complete new files, never the run's own output), tcp://host:port (reconnecting),\n"
-     "tcp-listen://host:port (any number of producers). Sinks: a file (.csv/.jsonl), - (stdout), null:.\n"
+     "tcp-listen://host:port (any number of producers), kafka://host:port[,...]/topic?group=G&offset=earliest|latest\n"
+     "(a consumer group member; JSON-lines messages, or CSV with --csv-columns). Sinks: a file (.csv/.jsonl),\n"
+     "- (stdout), null:, kafka://host:port/topic (one message per row, idempotent producer, --key-column C).\n"
+     "Kafka offsets are committed only after the sink took the batch (at-least-once; see README).\n"
      "Batches close on --batch-size records or --batch-interval, whichever comes first. With --learn every labelled\n"
      "record is scored first, then learned from (prequential), so the weights do not depend on the batch size.\n"
      "Start from a published model (--model; its pipeline comes with it), or from scratch with --learn --label COL:\n"
@@ -89,6 +92,13 @@ static const cli_command commands[] = {
      "while disconnected wait in a --client-buffer queue, beyond that they are dropped and counted).\n"
      "At the end one line gives the achieved rate (records / elapsed), the largest gap between sends and the\n"
      "drops. SIGINT/SIGTERM stop cleanly."},
+    {"kafka-dev", cmd_kafka_dev, "A local Kafka-protocol cluster (librdkafka's mock) for development and tests",
+     "kafka-dev [--brokers N] [--partitions N] [--topics t1,t2] [--bootstrap-file F]",
+     "Starts librdkafka's in-process mock cluster, creates --topics with --partitions partitions each (other topics\n"
+     "are created on first use), prints the bootstrap address (host:port,...) on stdout and stays up until\n"
+     "SIGINT/SIGTERM. SIGUSR1 takes every broker down, SIGUSR2 brings them back. Point `run --from/--to\n"
+     "kafka://ADDRESS/topic` and kcat at it. A mock: it keeps only a few MB per partition, transactions are not real,\n"
+     "a group join takes about 3 s; for production use a real cluster."},
     {"help", cmd_help, "Show help for a command, or `help config` for every setting", "help [COMMAND|config]",
      NULL},
 };

@@ -107,9 +107,11 @@ const sml_prop sml_conf_table[] = {
     {"log_y", SML_PROP_BOOL, "false", NO_RANGE, NULL, "report", "Log scale on the metric chart's y axis"},
     /* ---- stream engine ---- */
     {"from", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run",
-      "Source: a file, - (stdin), dir:PATH (new complete files), tcp://host:port, tcp-listen://host:port"},
+      "Source: a file, - (stdin), dir:PATH (new complete files), tcp://host:port, tcp-listen://host:port, "
+      "kafka://host:port[,host:port]/topic?group=G&offset=earliest|latest (defaults: group streamml, earliest)"},
     {"to", SML_PROP_STRING, "-", NO_RANGE, NULL, "run replay",
-      "Sink for predictions (run) or records (replay): a file (.csv/.jsonl), - (stdout), null:; replay also "
+      "Sink for predictions (run) or records (replay): a file (.csv/.jsonl), - (stdout), null:; run also "
+      "kafka://host:port[,host:port]/topic (one message per row, JSON lines unless --output-format csv); replay also "
       "tcp-listen://host:port (every client gets every record from when it connects) and tcp://host:port "
       "(reconnecting)"},
     {"dead_letter", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run",
@@ -154,6 +156,17 @@ const sml_prop sml_conf_table[] = {
     {"max_body_bytes", SML_PROP_INT, "16777216", 1024, 1e10, NULL, "serve", "Larger request bodies are refused (413)"},
     {"max_connections", SML_PROP_INT, "1024", 1, 1e6, NULL, "serve", "Concurrent connections at most"},
     {"request_timeout", SML_PROP_DURATION, "30s", 1000, 8.64e7, NULL, "serve", "Idle connections are closed after this long"},
+    {"csv_columns", SML_PROP_LIST, NULL, NO_RANGE, NULL, "run",
+      "Kafka source: the fields of CSV messages, which carry no header (without it messages are JSON lines)"},
+    {"key_column", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run",
+      "Kafka sink: the message key is this output column's value (a --keep column, the label or prediction)"},
+    /* ---- kafka-dev ---- */
+    {"brokers", SML_PROP_INT, "1", 1, 16, NULL, "kafka-dev", "Brokers of the mock cluster"},
+    {"partitions", SML_PROP_INT, "4", 1, 1000, NULL, "kafka-dev", "Partitions of each topic created"},
+    {"topics", SML_PROP_LIST, NULL, NO_RANGE, NULL, "kafka-dev",
+      "Topics to create (others are created on first use with --partitions partitions)"},
+    {"bootstrap_file", SML_PROP_STRING, NULL, NO_RANGE, NULL, "kafka-dev",
+      "Also write the bootstrap address (host:port,...) to this file, once the cluster is up"},
     /* ---- replay ---- */
     {"rate", SML_PROP_DOUBLE, "0", 0, 1e9, NULL, "replay",
       "Records per second, evenly spaced: record i is sent at start + i/rate (0: as fast as possible, or by "

@@ -184,6 +184,10 @@ struct sml_engine {
     int64_t reload_check_ms;
     sml_source_opts sopts;
     sml_format out_format;
+    char **kafka_props;         /* kafka.* pass-through: key, value, key, value, ... */
+    size_t kafka_nprops;
+    char **csv_columns;         /* --csv-columns (Kafka CSV messages) */
+    char *key_column;           /* --key-column (Kafka sink) */
 
     /* parts */
     sml_source src;
@@ -322,6 +326,13 @@ void sml_engine_free(sml_engine *e)
     for (char **k = e->keep; k && *k; k++)
         free(*k);
     free(e->keep);
+    for (size_t i = 0; i < 2 * e->kafka_nprops; i++)
+        free(e->kafka_props[i]);
+    free(e->kafka_props);
+    for (char **k = e->csv_columns; k && *k; k++)
+        free(*k);
+    free(e->csv_columns);
+    free(e->key_column);
     sml_batch_release(&e->chunk);
     sml_examples_release(&e->ex);
     sml_examples_release(&e->spark);
@@ -359,6 +370,32 @@ static char **split_list(const char *list)
 
 /* ------------------------------------------------------------------ setup */
 
+static int add_kafka_prop(const char *key, const char *value, void *opaque)
+{
+    sml_engine *e = opaque;
+    char **kv = realloc(e->kafka_props, (2 * e->kafka_nprops + 2) * sizeof *kv);
+    if (!kv)
+        return SML_ENOMEM;
+    e->kafka_props = kv;
+    if (!(kv[2 * e->kafka_nprops] = strdup(key)) || !(kv[2 * e->kafka_nprops + 1] = strdup(value))) {
+        free(kv[2 * e->kafka_nprops]);
+        return SML_ENOMEM;
+    }
+    e->kafka_nprops++;
+    return 0;
+}
+
+static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err);
+
+/* The source is about to lose input (Kafka partitions revoked): the batch in flight goes out now. */
+static int source_release(void *opaque, sml_error *err)
+{
+    sml_engine *e = opaque;
+    if (!e->pipeline || !e->names)
+        return 0; /* still reading the head of the stream: nothing written, nothing to commit */
+    return close_batch(e, e->state_dir != NULL, err);
+}
+
 static int read_settings(sml_engine *e, const sml_conf *c, sml_error *err)
 {
     static const sml_online_opts defaults = SML_ONLINE_OPTS_INIT;
@@ -375,7 +412,8 @@ static int read_settings(sml_engine *e, const sml_conf *c, sml_error *err)
     e->weight = dup_or_null(sml_conf_str(c, "weight"));
     e->keep = split_list(sml_conf_str(c, "keep"));
     if (!e->from)
-        return sml_fail(err, SML_EINVAL, "no source: give --from URI (a file, -, dir:PATH, tcp://, tcp-listen://)");
+        return sml_fail(err, SML_EINVAL, "no source: give --from URI (a file, -, dir:PATH, tcp://, tcp-listen://, "
+                                         "kafka://)");
     const char *task = sml_conf_str(c, "task");
     e->task_asked = !strcmp(task, "regression") ? SML_TASK_REGRESSION
                     : !strcmp(task, "classification") ? SML_TASK_CLASSIFICATION
@@ -446,6 +484,17 @@ static int read_settings(sml_engine *e, const sml_conf *c, sml_error *err)
     e->sopts.poll_ms = 200;
     e->sopts.log = source_log;
     e->sopts.log_opaque = e;
+    if (sml_conf_each_ns(c, "kafka", add_kafka_prop, e) != 0)
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    e->csv_columns = split_list(sml_conf_str(c, "csv_columns"));
+    e->key_column = dup_or_null(sml_conf_str(c, "key_column"));
+    e->sopts.kafka_props = (const char *const *)e->kafka_props;
+    e->sopts.kafka_nprops = e->kafka_nprops;
+    e->sopts.csv_columns = (const char *const *)e->csv_columns;
+    for (char **k = e->csv_columns; k && *k; k++)
+        e->sopts.csv_ncolumns++;
+    e->sopts.release = source_release;
+    e->sopts.release_opaque = e;
     return 0;
 }
 
@@ -556,7 +605,8 @@ out:
 static int open_outputs(sml_engine *e, sml_error *err)
 {
     int rc;
-    if ((rc = sml_sink_open(e->to, &e->sink, err)) != 0)
+    sml_sink_opts so = {(const char *const *)e->kafka_props, e->kafka_nprops, e->key_column, source_log, e};
+    if ((rc = sml_sink_open_with(e->to, &so, &e->sink, err)) != 0)
         return rc;
     e->discard = !strncmp(e->to, "null:", 5);
     e->out_format = !strcmp(e->output_format, "csv")     ? SML_FORMAT_CSV
@@ -1176,13 +1226,14 @@ static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err)
     int due = force_checkpoint ||
               (e->state_dir && (secs_between(&e->t_last_ckpt, &now) * 1000 >= (double)e->checkpoint_interval_ms ||
                                 (e->checkpoint_records && e->records - e->ckpt_records_at >= e->checkpoint_records)));
-    if (e->state_dir && due) {
-        /* the sink must hold everything the checkpoint covers */
+    /* the sink must hold everything the checkpoint covers and the source commits (Kafka: delivery reports) */
+    if ((e->state_dir && due) || e->src.kind->commit || e->sink.kind == &sml_sink_kafka)
         if ((rc = e->sink.kind->flush(e->sink.st, durable, err)) != 0)
             return rc;
-        if ((rc = write_checkpoint(e, err)) != 0)
-            return rc;
-    }
+    if (e->state_dir && due && (rc = write_checkpoint(e, err)) != 0)
+        return rc;
+    if (e->src.kind->commit && (rc = e->src.kind->commit(e->src.st, err)) != 0)
+        return rc;
     if (e->publish_every_ms && e->learner &&
         secs_between(&e->t_last_publish, &now) * 1000 >= (double)e->publish_every_ms && (rc = publish(e, err)) != 0)
         logf_(e, SML_LOG_LEVEL_WARN, "publishing failed: %s", err ? err->msg : "?");

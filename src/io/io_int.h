@@ -25,6 +25,15 @@ typedef struct sml_source_opts {
     int64_t poll_ms;         /* dir source: how often to look for new files; tcp: reconnect backoff start */
     sml_log_fn log;
     void *log_opaque;
+    /* kafka: librdkafka properties passed through (--set kafka.KEY=VALUE), pairs key0, value0, key1, ... */
+    const char *const *kafka_props;
+    size_t kafka_nprops;
+    const char *const *csv_columns; /* kafka: names of the fields of headerless CSV messages (NULL: JSONL) */
+    size_t csv_ncolumns;
+    /* Sources whose input can be taken away (a Kafka rebalance revoking partitions) call this before they let go:
+     * the engine finishes the batch in flight (sink flushed, checkpoint, then the source's commit). */
+    int (*release)(void *opaque, sml_error *err);
+    void *release_opaque;
 } sml_source_opts;
 
 typedef struct sml_source_kind {
@@ -46,6 +55,9 @@ typedef struct sml_source_kind {
     int (*save)(void *st, sml_strbuf *sb);
     int (*restore)(void *st, sml_cursor *c, sml_error *err);
     void (*close)(void *st);
+    /* Optional: every record returned so far was durably taken by the sink (flushed, delivery reports back):
+     * the positions after them may be committed (Kafka: the consumer group's offsets). */
+    int (*commit)(void *st, sml_error *err);
 } sml_source_kind;
 
 typedef struct sml_source {
@@ -54,7 +66,7 @@ typedef struct sml_source {
 } sml_source;
 
 /* Opens the source a URI names: "-", "file:PATH", a plain path, "dir:PATH", "tcp://host:port",
- * "tcp-listen://host:port". */
+ * "tcp-listen://host:port", "kafka://host:port[,host:port]/topic?group=G&offset=earliest|latest". */
 int sml_source_open(const char *uri, const sml_source_opts *o, sml_source *out, sml_error *err);
 void sml_source_close(sml_source *s);
 
@@ -79,6 +91,19 @@ typedef struct sml_sink {
     int per_batch;     /* one file per batch: a new header (or Parquet footer) each batch */
 } sml_sink;
 
+/* What some sinks need besides their URI (Kafka). */
+typedef struct sml_sink_opts {
+    const char *const *kafka_props; /* as in sml_source_opts */
+    size_t kafka_nprops;
+    const char *key_column;         /* kafka: message key from this output column (NULL: no key) */
+    sml_log_fn log;
+    void *log_opaque;
+} sml_sink_opts;
+
+/* kafka://host:port[,host:port]/topic (sink_kafka.c). */
+int sml_kafka_sink_open(const char *location, const sml_sink_opts *o, void **state, sml_error *err);
+extern const sml_sink_kind sml_sink_kafka;
+
 /* Partitioned file sinks (sink_part.c). */
 int sml_part_sink_open(const char *location, const char *ext, void **state, sml_error *err);
 int sml_part_sink_write(void *st, const void *buf, size_t len, sml_error *err);
@@ -87,6 +112,8 @@ int sml_part_sink_end_batch(void *st, sml_error *err);
 void sml_part_sink_close(void *st);
 
 int sml_sink_open(const char *uri, sml_sink *out, sml_error *err);
+/* The same with options (o may be NULL): kafka:// sinks need them. */
+int sml_sink_open_with(const char *uri, const sml_sink_opts *o, sml_sink *out, sml_error *err);
 /* dir:/parquet: sinks: creates the folder once the file extension (csv, jsonl, parquet) is known. */
 int sml_sink_open_part(sml_sink *s, const char *uri, const char *ext, sml_error *err);
 int sml_sink_write(void *sink, const void *buf, size_t len, sml_error *err); /* an sml_write_fn over sml_sink */

@@ -12,7 +12,7 @@
 
 #include "io/io_int.h"
 
-extern const sml_source_kind sml_source_file, sml_source_dir, sml_source_tcp, sml_source_tcp_listen;
+extern const sml_source_kind sml_source_file, sml_source_dir, sml_source_tcp, sml_source_tcp_listen, sml_source_kafka;
 
 /* ------------------------------------------------------------------ sources */
 
@@ -22,7 +22,7 @@ int sml_source_open(const char *uri, const sml_source_opts *o, sml_source *out, 
         const char *prefix;
         const sml_source_kind *kind;
     } kinds[] = {{"tcp-listen://", &sml_source_tcp_listen}, {"tcp://", &sml_source_tcp}, {"dir:", &sml_source_dir},
-                 {"file:", &sml_source_file}};
+                 {"file:", &sml_source_file}, {"kafka://", &sml_source_kafka}};
     const sml_source_kind *kind = &sml_source_file;
     const char *loc = uri;
     memset(out, 0, sizeof *out);
@@ -33,8 +33,8 @@ int sml_source_open(const char *uri, const sml_source_opts *o, sml_source *out, 
             break;
         }
     if (kind == &sml_source_file && strstr(uri, "://"))
-        return sml_fail(err, SML_EUNSUPPORTED, "%s: unknown kind of source (use a file, -, dir:, tcp:// or "
-                                               "tcp-listen://)", uri);
+        return sml_fail(err, SML_EUNSUPPORTED, "%s: unknown kind of source (use a file, -, dir:, tcp://, "
+                                               "tcp-listen:// or kafka://)", uri);
     int rc = kind->open(loc, o, &out->st, err);
     if (rc == 0)
         out->kind = kind;
@@ -146,9 +146,21 @@ static const sml_sink_kind null_sink = {"null", null_open, null_write, null_flus
 static const sml_sink_kind part_sink = {"dir", NULL, sml_part_sink_write, sml_part_sink_flush, sml_part_sink_close,
                                         sml_part_sink_end_batch};
 
-int sml_sink_open(const char *uri, sml_sink *out, sml_error *err)
+int sml_sink_open(const char *uri, sml_sink *out, sml_error *err) { return sml_sink_open_with(uri, NULL, out, err); }
+
+int sml_sink_open_with(const char *uri, const sml_sink_opts *o, sml_sink *out, sml_error *err)
 {
+    static const sml_sink_opts no_opts;
     memset(out, 0, sizeof *out);
+    if (strncmp(uri, "kafka://", 8) == 0) {
+        /* one message per output row: JSON lines unless --output-format csv (the sink drops the CSV header) */
+        int rc = sml_kafka_sink_open(uri + 8, o ? o : &no_opts, &out->st, err);
+        if (rc == 0) {
+            out->kind = &sml_sink_kafka;
+            out->format = SML_FORMAT_JSONL;
+        }
+        return rc;
+    }
     const sml_sink_kind *kind = &file_sink;
     const char *loc = uri;
     if (strncmp(uri, "null:", 5) == 0)
@@ -167,7 +179,7 @@ int sml_sink_open(const char *uri, sml_sink *out, sml_error *err)
         return 0; /* opened by sml_sink_open_part once the format is known */
     } else if (strstr(uri, "://"))
         return sml_fail(err, SML_EUNSUPPORTED, "%s: this kind of sink is not available yet (a file, -, null:, "
-                                               "dir:PATH or parquet:PATH)", uri);
+                                               "dir:PATH, parquet:PATH or kafka://)", uri);
     int rc = kind->open(loc, &out->st, err);
     if (rc)
         return rc;

@@ -1,0 +1,643 @@
+/*
+ * Source: a Kafka topic, read as a member of a consumer group (kafka://host:port[,...]/topic?group=G&offset=...).
+ *
+ * Each message holds one or more records: JSON lines, or headerless CSV lines whose fields --csv-columns names
+ * (the header is fed to each partition's reader first). Every assigned partition has its own sml_reader, fed
+ * message by message (a newline appended when missing), so a record never spans two partitions. Per partition a
+ * queue maps the reader's byte offsets back to message offsets: the position of a partition is the next message
+ * offset (plus the bytes of it already returned, for resuming inside a message of several records).
+ *
+ * Delivery: offsets are never stored or committed by librdkafka on its own (enable.auto.commit=false); the engine
+ * calls commit() once the sink has durably taken every record returned so far: at-least-once. With --state the
+ * positions also go into the checkpoint, and on assignment a partition seeks to the checkpoint's position, never
+ * to the group's committed offset. On revocation (rebalance or shutdown) the engine is asked to finish the batch in
+ * flight first (sml_source_opts.release: sink flush, checkpoint, commit), then the partitions' readers are dropped.
+ * Everything, rebalance callbacks and librdkafka's logs included, runs on the thread that calls next()/wait().
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/kafka_int.h"
+
+typedef struct kmsg {
+    uint64_t end;   /* stream byte offset just past this message (and its added newline) */
+    int64_t offset; /* its Kafka offset */
+} kmsg;
+
+typedef struct kpart {
+    int known;              /* this partition was seen (assigned now or before, or in the checkpoint) */
+    int assigned;
+    sml_reader *reader;     /* while assigned */
+    int pending;            /* fed bytes the reader may not have parsed yet */
+    uint64_t fed;           /* stream bytes fed to the reader */
+    uint64_t start;         /* stream offset where q[qhead] starts */
+    kmsg *q;                /* messages fed whose records are not all returned */
+    size_t qhead, qlen, qcap;
+    int have_pos;
+    int64_t pos;            /* next message offset to return from */
+    uint64_t pos_skip;      /* bytes of message `pos` already returned */
+    int64_t committed;      /* last offset committed to the group, -1 none */
+    int64_t skip_offset;    /* resuming: drop the first skip_bytes of this message */
+    uint64_t skip_bytes;
+    int at_eof;
+} kpart;
+
+typedef struct kafka_src {
+    sml_kafka_log lg;       /* first: librdkafka's opaque */
+    sml_source_opts o;
+    sml_kafka_uri uri;
+    char where[300];
+    rd_kafka_t *rk;
+    sml_colspec cols;
+    char *csv_header;       /* "a,b,c\n" for CSV topics */
+    kpart *parts;
+    size_t nparts;
+    size_t rr;
+    rd_kafka_message_t *stash; /* a message wait() received, for next() */
+    int closing;
+    int down;
+    int fatal;              /* a sticky error from a callback */
+    sml_error fatal_err;
+    int from_ckpt;             /* positions were restored: assignments seek there */
+    int32_t last_part;
+    int64_t *bad_offsets;      /* message offset of each bad row of the last batch */
+    size_t bad_cap;
+} kafka_src;
+
+/* ------------------------------------------------------------------ partitions */
+
+static kpart *part_get(kafka_src *k, int32_t p)
+{
+    if (p < 0)
+        return NULL;
+    if ((size_t)p >= k->nparts) {
+        size_t n = (size_t)p + 1;
+        kpart *np = realloc(k->parts, n * sizeof *np);
+        if (!np)
+            return NULL;
+        memset(np + k->nparts, 0, (n - k->nparts) * sizeof *np);
+        for (size_t i = k->nparts; i < n; i++)
+            np[i].committed = np[i].skip_offset = -1;
+        k->parts = np;
+        k->nparts = n;
+    }
+    return &k->parts[p];
+}
+
+static void part_drop(kpart *p)
+{
+    sml_reader_free(p->reader);
+    p->reader = NULL;
+    free(p->q);
+    p->q = NULL;
+    p->qhead = p->qlen = p->qcap = 0;
+    p->fed = p->start = 0;
+    p->pending = p->assigned = p->at_eof = 0;
+}
+
+static int part_open(kafka_src *k, int32_t partition, kpart *p, sml_error *err)
+{
+    char name[320];
+    snprintf(name, sizeof name, "%.300s/%" PRId32, k->where, partition);
+    sml_reader_opts ro = k->o.reader;
+    ro.source_name = name;
+    ro.format = k->csv_header ? SML_FORMAT_CSV : SML_FORMAT_JSONL;
+    ro.header = k->csv_header != NULL;
+    ro.require_terminator = 0;
+    if (!(p->reader = sml_reader_new(&ro, err)))
+        return err ? err->code : SML_ENOMEM;
+    if (k->cols.set && sml_reader_set_columns(p->reader, (const char *const *)k->cols.names, k->cols.types,
+                                              k->cols.optional, k->cols.n, err) != 0)
+        return err ? err->code : SML_EINVAL;
+    if (k->csv_header) {
+        size_t len = strlen(k->csv_header);
+        int rc = sml_reader_feed(p->reader, k->csv_header, len, err);
+        if (rc)
+            return rc;
+        p->fed = p->start = len;
+    }
+    p->assigned = p->known = 1;
+    return 0;
+}
+
+static void set_fatal(kafka_src *k, int rc, const sml_error *e, const char *fallback)
+{
+    if (k->fatal)
+        return;
+    k->fatal = rc ? rc : SML_EIO;
+    if (e && e->msg[0])
+        k->fatal_err = *e;
+    else
+        sml_fail(&k->fatal_err, k->fatal, "%s: %s", k->where, fallback);
+}
+
+/* ------------------------------------------------------------------ librdkafka callbacks (on our thread) */
+
+static void list_text(const rd_kafka_topic_partition_list_t *l, const kafka_src *k, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < l->cnt && used + 40 < cap; i++) {
+        const kpart *p = (size_t)l->elems[i].partition < k->nparts ? &k->parts[l->elems[i].partition] : NULL;
+        int n = p && k->from_ckpt && l->elems[i].offset >= 0
+                    ? snprintf(buf + used, cap - used, "%s%" PRId32 "@%" PRId64, i ? ", " : "", l->elems[i].partition,
+                               l->elems[i].offset)
+                    : snprintf(buf + used, cap - used, "%s%" PRId32, i ? ", " : "", l->elems[i].partition);
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    kafka_src *k = opaque;
+    int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    char text[1024];
+    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        int from_ckpt = 0;
+        for (int i = 0; i < parts->cnt; i++) {
+            sml_error perr = SML_ERROR_INIT;
+            kpart *p = part_get(k, parts->elems[i].partition);
+            if (!p) {
+                set_fatal(k, SML_ENOMEM, NULL, "out of memory");
+                break;
+            }
+            part_drop(p);
+            if (k->from_ckpt && p->have_pos) {
+                /* the checkpoint's position (or ours since), never the group's committed offset */
+                parts->elems[i].offset = p->pos;
+                p->skip_offset = p->pos;
+                p->skip_bytes = p->pos_skip;
+                from_ckpt++;
+            } else {
+                p->have_pos = 0;
+                p->skip_offset = -1;
+            }
+            int rc = part_open(k, parts->elems[i].partition, p, &perr);
+            if (rc)
+                set_fatal(k, rc, &perr, "cannot open a reader");
+        }
+        list_text(parts, k, text, sizeof text);
+        sml_kafka_logf(&k->lg, SML_LOG_INFO, "%s: assigned partition%s %s%s", k->where, parts->cnt == 1 ? "" : "s",
+                       text, from_ckpt ? " (positions from the checkpoint)" : "");
+        rd_kafka_error_t *er = NULL;
+        rd_kafka_resp_err_t r = 0;
+        if (cooperative)
+            er = rd_kafka_incremental_assign(rk, parts);
+        else
+            r = rd_kafka_assign(rk, parts);
+        if (er || r) {
+            sml_kafka_logf(&k->lg, SML_LOG_ERROR, "%s: assign failed: %s", k->where,
+                           er ? rd_kafka_error_string(er) : rd_kafka_err2str(r));
+            rd_kafka_error_destroy(er);
+        }
+        return;
+    }
+    if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        list_text(parts, k, text, sizeof text);
+        if (!k->closing && k->o.release && !k->fatal) {
+            /* the batch in flight goes out and its offsets are committed while the partitions are still ours */
+            sml_error perr = SML_ERROR_INIT;
+            int rc = k->o.release(k->o.release_opaque, &perr);
+            if (rc)
+                set_fatal(k, rc, &perr, "finishing the batch before a rebalance failed");
+        }
+        sml_kafka_logf(&k->lg, SML_LOG_INFO, "%s: partition%s %s revoked%s", k->where, parts->cnt == 1 ? "" : "s",
+                       text, k->closing ? " (closing)" : "");
+        for (int i = 0; i < parts->cnt; i++) {
+            kpart *p = part_get(k, parts->elems[i].partition);
+            if (p)
+                part_drop(p);
+        }
+        if (cooperative)
+            rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
+        else
+            rd_kafka_assign(rk, NULL);
+        return;
+    }
+    sml_kafka_logf(&k->lg, SML_LOG_ERROR, "%s: rebalance error: %s", k->where, rd_kafka_err2str(e));
+    for (size_t i = 0; i < k->nparts; i++)
+        part_drop(&k->parts[i]);
+    rd_kafka_assign(rk, NULL);
+}
+
+static void on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
+{
+    kafka_src *k = opaque;
+    if (e == RD_KAFKA_RESP_ERR__FATAL) {
+        char buf[512];
+        rd_kafka_fatal_error(rk, buf, sizeof buf);
+        sml_error fe = SML_ERROR_INIT;
+        sml_fail(&fe, SML_EIO, "%s: fatal consumer error: %s", k->where, buf);
+        set_fatal(k, SML_EIO, &fe, buf);
+        return;
+    }
+    if (e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        if (!k->down)
+            sml_kafka_logf(&k->lg, SML_LOG_WARN, "%s: all brokers are down (%s); waiting for them to come back",
+                           k->where, reason);
+        k->down = 1;
+        return;
+    }
+    sml_kafka_logf(&k->lg, e == RD_KAFKA_RESP_ERR__TRANSPORT ? SML_LOG_DEBUG : SML_LOG_WARN, "%s: %s: %s", k->where,
+                   rd_kafka_err2name(e), reason);
+}
+
+/* ------------------------------------------------------------------ the source */
+
+static void kafka_close(void *st)
+{
+    kafka_src *k = st;
+    if (!k)
+        return;
+    k->closing = 1;
+    if (k->stash)
+        rd_kafka_message_destroy(k->stash);
+    if (k->rk) {
+        rd_kafka_consumer_close(k->rk); /* leaves the group: revocation without the engine */
+        rd_kafka_destroy(k->rk);
+    }
+    for (size_t i = 0; i < k->nparts; i++)
+        part_drop(&k->parts[i]);
+    free(k->parts);
+    free(k->bad_offsets);
+    free(k->csv_header);
+    sml_colspec_release(&k->cols);
+    sml_kafka_uri_release(&k->uri);
+    free(k);
+}
+
+static int kafka_open(const char *location, const sml_source_opts *o, void **state, sml_error *err)
+{
+    kafka_src *k = calloc(1, sizeof *k);
+    rd_kafka_conf_t *conf = NULL;
+    char errstr[512];
+    int rc;
+    if (!k)
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    k->o = *o;
+    k->last_part = -1;
+    if ((rc = sml_kafka_uri_parse(location, 1, &k->uri, err)) != 0)
+        goto fail;
+    snprintf(k->where, sizeof k->where, "kafka://%s", k->uri.topic);
+    k->lg.log = o->log;
+    k->lg.log_opaque = o->log_opaque;
+    k->lg.where = k->where;
+    if (o->csv_ncolumns) {
+        size_t len = 2;
+        for (size_t i = 0; i < o->csv_ncolumns; i++)
+            len += strlen(o->csv_columns[i]) + 1;
+        if (!(k->csv_header = malloc(len))) {
+            rc = sml_fail(err, SML_ENOMEM, "out of memory");
+            goto fail;
+        }
+        k->csv_header[0] = 0;
+        for (size_t i = 0; i < o->csv_ncolumns; i++) {
+            strcat(k->csv_header, o->csv_columns[i]);
+            strcat(k->csv_header, i + 1 < o->csv_ncolumns ? "," : "\n");
+        }
+        if (o->reader.delimiter != ',')
+            for (char *c = k->csv_header; *c; c++)
+                *c = *c == ',' ? o->reader.delimiter : *c;
+    } else if (o->reader.format == SML_FORMAT_CSV) {
+        rc = sml_fail(err, SML_EINVAL, "%s: CSV messages carry no header: name their fields with --csv-columns "
+                                       "a,b,c (or send JSON lines)", k->where);
+        goto fail;
+    }
+    conf = rd_kafka_conf_new();
+    struct {
+        const char *k, *v;
+    } defaults[] = {{"bootstrap.servers", k->uri.brokers},
+                    {"group.id", k->uri.group},
+                    {"client.id", "streamml"},
+                    {"enable.auto.commit", "false"},
+                    {"enable.auto.offset.store", "false"},
+                    {"auto.offset.reset", k->uri.latest ? "latest" : "earliest"},
+                    {"enable.partition.eof", "true"},
+                    {"queued.max.messages.kbytes", "16384"}};
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+        if ((rc = sml_kafka_conf_set(conf, defaults[i].k, defaults[i].v, err)) != 0)
+            goto fail;
+    if ((rc = sml_kafka_conf_user(conf, "consumer", o->kafka_props, o->kafka_nprops, k, err)) != 0)
+        goto fail;
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_error_cb(conf, on_error);
+    if (!(k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr))) {
+        rc = sml_fail(err, SML_EINVAL, "%s: cannot create a consumer: %s", k->where, errstr);
+        goto fail;
+    }
+    conf = NULL; /* the handle owns it now */
+    rd_kafka_set_log_queue(k->rk, NULL);
+    rd_kafka_poll_set_consumer(k->rk);
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, k->uri.topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t r = rd_kafka_subscribe(k->rk, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+    if (r) {
+        rc = sml_fail(err, SML_EIO, "%s: cannot subscribe: %s", k->where, rd_kafka_err2str(r));
+        goto fail;
+    }
+    sml_kafka_logf(&k->lg, SML_LOG_INFO, "%s: joining group \"%s\" at %s", k->where, k->uri.group, k->uri.brokers);
+    *state = k;
+    return 0;
+fail:
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    kafka_close(k);
+    return rc;
+}
+
+static int kafka_set_columns(void *st, const char *const *names, const sml_type *types, const uint8_t *optional,
+                             size_t n, sml_error *err)
+{
+    kafka_src *k = st;
+    int rc = sml_colspec_set(&k->cols, names, types, optional, n, err);
+    for (size_t i = 0; i < k->nparts && !rc; i++)
+        if (k->parts[i].reader)
+            rc = sml_reader_set_columns(k->parts[i].reader, names, types, optional, n, err);
+    return rc;
+}
+
+/* Feeds one message to its partition's reader. */
+static int take_message(kafka_src *k, rd_kafka_message_t *m, sml_error *err)
+{
+    int rc = 0;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        kpart *p = part_get(k, m->partition);
+        if (p && !p->at_eof)
+            sml_kafka_logf(&k->lg, SML_LOG_DEBUG, "%s/%" PRId32 ": at the end (offset %" PRId64 "); waiting for more",
+                           k->where, m->partition, m->offset);
+        if (p)
+            p->at_eof = 1;
+        goto out;
+    }
+    if (m->err) {
+        sml_kafka_logf(&k->lg, SML_LOG_WARN, "%s: %s", k->where, rd_kafka_message_errstr(m));
+        goto out;
+    }
+    if (k->down) {
+        sml_kafka_logf(&k->lg, SML_LOG_INFO, "%s: brokers reachable again", k->where);
+        k->down = 0;
+    }
+    kpart *p = part_get(k, m->partition);
+    if (!p) {
+        rc = sml_fail(err, SML_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (!p->reader)
+        goto out; /* not ours (any more) */
+    p->at_eof = 0;
+    const char *data = m->payload;
+    size_t len = data ? m->len : 0;
+    if (p->skip_offset >= 0) {
+        if (m->offset == p->skip_offset) /* resuming inside a message: its first records were returned before */
+            data += p->skip_bytes < len ? p->skip_bytes : len, len -= p->skip_bytes < len ? p->skip_bytes : len;
+        p->skip_offset = -1;
+    }
+    if (len && (rc = sml_reader_feed(p->reader, data, len, err)) != 0)
+        goto out;
+    p->fed += len;
+    if (len && data[len - 1] != '\n') {
+        if ((rc = sml_reader_feed(p->reader, "\n", 1, err)) != 0)
+            goto out;
+        p->fed++;
+    }
+    if (p->qhead + p->qlen == p->qcap) {
+        if (p->qhead) {
+            memmove(p->q, p->q + p->qhead, p->qlen * sizeof *p->q);
+            p->qhead = 0;
+        } else {
+            size_t cap = p->qcap ? 2 * p->qcap : 64;
+            kmsg *nq = realloc(p->q, cap * sizeof *nq);
+            if (!nq) {
+                rc = sml_fail(err, SML_ENOMEM, "out of memory");
+                goto out;
+            }
+            p->q = nq;
+            p->qcap = cap;
+        }
+    }
+    p->q[p->qhead + p->qlen++] = (kmsg){p->fed, m->offset};
+    p->pending = 1;
+out:
+    rd_kafka_message_destroy(m);
+    return rc;
+}
+
+/* The message holding stream byte `at`, searched from index *j on (rows come in stream order). */
+static int64_t offset_of(const kpart *p, uint64_t at, size_t *j)
+{
+    while (*j + 1 < p->qlen && p->q[p->qhead + *j].end <= at)
+        (*j)++;
+    return p->qlen ? p->q[p->qhead + *j].offset : p->pos;
+}
+
+static int set_cell(sml_batch *b, int col, size_t i, const char *text, double num)
+{
+    if (col < 0)
+        return 0;
+    sml_column *c = &b->cols[col];
+    c->missing[i] = 0;
+    if (c->type == SML_TYPE_NUM) {
+        c->num[i] = num;
+        return 0;
+    }
+    size_t len = strlen(text);
+    if (sml_batch_put_string(b, text, len, &c->str_off[i]) != 0)
+        return SML_ENOMEM;
+    c->str_len[i] = (uint32_t)len;
+    return 0;
+}
+
+/* A batch came from partition `part`: the _topic/_partition/_offset columns, then the new position. */
+static int account(kafka_src *k, int32_t part, kpart *p, sml_batch *b, sml_error *err)
+{
+    int ct = sml_batch_find(b, "_topic"), cp = sml_batch_find(b, "_partition"), co = sml_batch_find(b, "_offset");
+    size_t j = 0;
+    char num[32];
+    if (ct >= 0 || cp >= 0 || co >= 0)
+        for (size_t i = 0; i < b->nrows; i++) {
+            int64_t off = offset_of(p, b->offset[i], &j);
+            int rc = set_cell(b, ct, i, k->uri.topic, 0);
+            snprintf(num, sizeof num, "%" PRId32, part);
+            rc |= set_cell(b, cp, i, num, part);
+            snprintf(num, sizeof num, "%" PRId64, off);
+            rc |= set_cell(b, co, i, num, (double)off);
+            if (rc)
+                return sml_fail(err, SML_ENOMEM, "out of memory");
+        }
+    if (b->nbad > k->bad_cap) {
+        int64_t *nb = realloc(k->bad_offsets, b->nbad * sizeof *nb);
+        if (!nb)
+            return sml_fail(err, SML_ENOMEM, "out of memory");
+        k->bad_offsets = nb;
+        k->bad_cap = b->nbad;
+    }
+    j = 0;
+    for (size_t i = 0; i < b->nbad; i++)
+        k->bad_offsets[i] = offset_of(p, b->bad[i].offset, &j);
+    /* messages wholly parsed leave the queue; the position is the first one that is not */
+    uint64_t end = b->end_offset;
+    int64_t last = -1;
+    while (p->qlen && p->q[p->qhead].end <= end) {
+        last = p->q[p->qhead].offset;
+        p->start = p->q[p->qhead].end;
+        p->qhead++;
+        p->qlen--;
+    }
+    if (p->qlen) {
+        p->pos = p->q[p->qhead].offset;
+        p->pos_skip = end > p->start ? end - p->start : 0;
+        p->have_pos = 1;
+    } else if (last >= 0) {
+        p->pos = last + 1;
+        p->pos_skip = 0;
+        p->have_pos = 1;
+    }
+    if (!p->qlen)
+        p->qhead = 0;
+    return 0;
+}
+
+static int kafka_next(void *st, sml_batch *b, sml_error *err)
+{
+    kafka_src *k = st;
+    for (int round = 0; round < 4; round++) {
+        if (k->fatal) {
+            if (err)
+                *err = k->fatal_err;
+            return k->fatal;
+        }
+        /* records already fed, partition by partition in turn */
+        for (size_t t = 0; t < k->nparts; t++) {
+            size_t i = (k->rr + t) % k->nparts;
+            kpart *p = &k->parts[i];
+            if (!p->reader || !p->pending)
+                continue;
+            int n = sml_reader_next(p->reader, b, err);
+            if (n < 0)
+                return n;
+            if (n == 0) {
+                p->pending = 0;
+                continue;
+            }
+            k->rr = i + 1;
+            k->last_part = (int32_t)i;
+            int rc = account(k, (int32_t)i, p, b, err);
+            return rc ? rc : n;
+        }
+        /* then what the consumer has now (rebalances and logs are served here too) */
+        size_t got = 0;
+        while (got < 1000) {
+            rd_kafka_message_t *m = k->stash ? k->stash : rd_kafka_consumer_poll(k->rk, 0);
+            k->stash = NULL;
+            if (!m)
+                break;
+            int rc = take_message(k, m, err);
+            if (rc)
+                return rc;
+            got++;
+        }
+        if (!got)
+            return k->fatal ? (err ? (void)(*err = k->fatal_err) : (void)0, k->fatal) : 0;
+    }
+    return 0;
+}
+
+static int kafka_wait(void *st, int timeout_ms)
+{
+    kafka_src *k = st;
+    if (k->stash || k->fatal)
+        return 1;
+    for (size_t i = 0; i < k->nparts; i++)
+        if (k->parts[i].pending)
+            return 1;
+    k->stash = rd_kafka_consumer_poll(k->rk, timeout_ms);
+    return k->stash != NULL || k->fatal;
+}
+
+static int kafka_done(void *st)
+{
+    (void)st;
+    return 0; /* a topic never ends */
+}
+
+static size_t kafka_bad_format(void *st, const sml_batch *b, size_t i, char *buf, size_t cap)
+{
+    kafka_src *k = st;
+    const sml_bad_row *bad = &b->bad[i];
+    int64_t off = i < k->bad_cap && k->bad_offsets ? k->bad_offsets[i] : -1;
+    snprintf(buf, cap, "%s/%" PRId32 "@%" PRId64 ": %.*s", k->where, k->last_part, off, (int)bad->reason_len,
+             b->strings + bad->reason_off);
+    return strlen(buf);
+}
+
+/* Positions of every partition seen: topic, count, then (partition, offset, bytes of it returned). */
+static int kafka_save(void *st, sml_strbuf *sb)
+{
+    kafka_src *k = st;
+    uint64_t n = 0;
+    for (size_t i = 0; i < k->nparts; i++)
+        n += k->parts[i].have_pos;
+    int rc = sml_put_str(sb, k->uri.topic) | sml_put_u64(sb, n);
+    for (size_t i = 0; i < k->nparts; i++)
+        if (k->parts[i].have_pos)
+            rc |= sml_put_u64(sb, i) | sml_put_u64(sb, (uint64_t)k->parts[i].pos) |
+                  sml_put_u64(sb, k->parts[i].pos_skip);
+    return rc;
+}
+
+static int kafka_restore(void *st, sml_cursor *c, sml_error *err)
+{
+    kafka_src *k = st;
+    char *topic = sml_get_str(c);
+    uint64_t n = sml_get_u64(c);
+    int rc = 0;
+    if (c->failed || !topic || n > 1000000)
+        rc = sml_fail(err, SML_EFORMAT, "checkpoint: bad Kafka positions");
+    else if (strcmp(topic, k->uri.topic) != 0)
+        rc = sml_fail(err, SML_EINVAL, "checkpoint was taken reading topic %s, not %s", topic, k->uri.topic);
+    for (uint64_t i = 0; i < n && !rc; i++) {
+        uint64_t part = sml_get_u64(c), pos = sml_get_u64(c), skip = sml_get_u64(c);
+        kpart *p = c->failed || part > INT32_MAX ? NULL : part_get(k, (int32_t)part);
+        if (!p) {
+            rc = sml_fail(err, SML_EFORMAT, "checkpoint: bad Kafka position");
+            break;
+        }
+        p->known = p->have_pos = 1;
+        p->pos = (int64_t)pos;
+        p->pos_skip = skip;
+    }
+    k->from_ckpt = 1;
+    free(topic);
+    return rc;
+}
+
+static int kafka_commit(void *st, sml_error *err)
+{
+    kafka_src *k = st;
+    (void)err;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
+    for (size_t i = 0; i < k->nparts; i++) {
+        kpart *p = &k->parts[i];
+        if (p->assigned && p->have_pos && p->pos != p->committed)
+            rd_kafka_topic_partition_list_add(l, k->uri.topic, (int32_t)i)->offset = p->pos;
+    }
+    if (l->cnt) {
+        /* a failed commit loses nothing: those records come again (at-least-once); say so and go on */
+        rd_kafka_resp_err_t r = rd_kafka_commit(k->rk, l, 0);
+        if (r && r != RD_KAFKA_RESP_ERR__NO_OFFSET)
+            sml_kafka_logf(&k->lg, SML_LOG_WARN, "%s: committing offsets failed (%s): they will be read again",
+                           k->where, rd_kafka_err2str(r));
+        for (int j = 0; j < l->cnt; j++)
+            if (!r && !l->elems[j].err)
+                k->parts[l->elems[j].partition].committed = l->elems[j].offset;
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    return 0;
+}
+
+const sml_source_kind sml_source_kafka = {"kafka", kafka_open, kafka_set_columns, kafka_next, kafka_wait,
+                                          kafka_done, kafka_bad_format, kafka_save, kafka_restore, kafka_close,
+                                          kafka_commit};

@@ -1,0 +1,71 @@
+# Kafka with kcat as the outside client: kcat produces JSON lines into `in`, `run` scores them into `out` (and
+# learns), kcat reads every prediction back: the same values as `streamml predict` on the same records. A failed
+# delivery (the sink topic does not exist, auto-creation off) fails the run loudly and commits nothing.
+. "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/lib_kafka.bash"
+N=2000
+"$SML" gen loans --rows 4000 --seed 7 -o "$T/train.csv"
+"$SML" fit "$T/train.csv" --label not.fully.paid -o "$T/m.smlm" >/dev/null
+"$SML" gen loans --rows $N --seed 8 --format jsonl -o "$T/loans.jsonl"
+"$SML" predict --model "$T/m.smlm" --data "$T/loans.jsonl" -o "$T/ref.jsonl"
+start_kafka --topics in,out,learned --partitions 4
+kcat -P -b "$BOOT" -t in -l "$T/loans.jsonl" || fail "kcat produce"
+[ "$(topic_count in)" -eq $N ] || fail "kcat did not produce $N messages"
+
+# score: every record once, the same predictions as `predict`
+"$SML" run --from "kafka://$BOOT/in?group=score" --model "$T/m.smlm" --to "kafka://$BOOT/out" --keep purpose \
+    --batch-interval 100ms 2>"$T/run.err" &
+pid=$!; PIDS+=("$pid")
+wait_count out $N 40
+kill -TERM "$pid"; wait "$pid" || fail "run did not end cleanly: $(cat "$T/run.err")"
+kcat -C -b "$BOOT" -t out -e -o beginning -q > "$T/out.jsonl"
+[ "$(wc -l < "$T/out.jsonl")" -eq $N ] || fail "expected $N predictions, got $(wc -l < "$T/out.jsonl")"
+/usr/bin/python3 - "$T/out.jsonl" "$T/ref.jsonl" <<'PY' || fail "predictions differ from streamml predict"
+import json, sys
+out = [json.loads(l) for l in open(sys.argv[1])]
+ref = [json.loads(l) for l in open(sys.argv[2])]
+a = sorted((r["purpose"], repr(r["probability"]), r["prediction"], r["not.fully.paid"]) for r in out)
+# predict keeps no purpose unless asked: compare on the values every record has
+b = sorted((repr(r["probability"]), r["prediction"], r["not.fully.paid"]) for r in ref)
+assert sorted(x[1:] for x in a) == b, "multisets of (probability, prediction, label) differ"
+print("figure: kafka round trip: %d predictions equal to streamml predict" % len(out))
+PY
+
+# learn: every record scored once and learned from
+"$SML" run --from "kafka://$BOOT/in?group=learn" --model "$T/m.smlm" --learn --to "kafka://$BOOT/learned" \
+    --batch-interval 100ms --key-column purpose --keep purpose 2>"$T/learn.err" &
+pid=$!; PIDS+=("$pid")
+wait_count learned $N 40
+kill -TERM "$pid"; wait "$pid" || fail "learning run did not end cleanly: $(cat "$T/learn.err")"
+grep -q "$N learned" "$T/learn.err" || fail "expected $N learned: $(tail -n 2 "$T/learn.err")"
+# the key is the purpose column
+kcat -C -b "$BOOT" -t learned -e -o beginning -q -c 50 -f '%k %s\n' | /usr/bin/python3 -c '
+import json, sys
+for line in sys.stdin:
+    k, v = line.split(" ", 1)
+    assert json.loads(v)["purpose"] == k, line
+' || fail "message keys are not the purpose column"
+
+# a failed delivery fails the run loudly, and nothing is committed: the next run of the group gets everything.
+# The sink's cluster is a second kafka-dev whose brokers are down (SIGUSR1).
+SRC_BOOT=$BOOT
+"$SML" kafka-dev --bootstrap-file "$T/boot2" >/dev/null 2>"$T/kafka-dev2.err" &
+pid2=$!; PIDS+=("$pid2")
+for _ in $(seq 100); do [ -s "$T/boot2" ] && break; sleep 0.1; done
+kill -USR1 "$pid2"
+set +e
+timeout 40 "$SML" run --from "kafka://$SRC_BOOT/in?group=fail" --model "$T/m.smlm" --to "kafka://$(cat "$T/boot2")/out" \
+    --batch-interval 100ms --set kafka.producer.message.timeout.ms=3000 --set kafka.session.timeout.ms=6000 \
+    2>"$T/fail.err"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "a failed delivery must fail the run (exit 2), got $rc: $(tail -n 3 "$T/fail.err")"
+grep -q "not delivered" "$T/fail.err" || fail "the error names the lost messages: $(tail -n 3 "$T/fail.err")"
+grep "not delivered" "$T/fail.err" | sed 's/^/figure: failed delivery: /' | head -n 1
+"$SML" run --from "kafka://$BOOT/in?group=fail" --model "$T/m.smlm" --to "$T/again.jsonl" --batch-interval 100ms \
+    --set kafka.session.timeout.ms=6000 \
+    2>"$T/again.err" &
+pid=$!; PIDS+=("$pid")
+for _ in $(seq 120); do [ -f "$T/again.jsonl" ] && [ "$(wc -l < "$T/again.jsonl")" -ge $N ] && break; sleep 0.25; done
+kill -TERM "$pid"; wait "$pid" || fail "run after the failure: $(cat "$T/again.err")"
+[ "$(wc -l < "$T/again.jsonl")" -eq $N ] || fail "after a failed delivery the group must read all $N again, got $(wc -l < "$T/again.jsonl"): $(tail -n 5 "$T/again.err")"
