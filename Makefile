@@ -44,7 +44,7 @@ STATIC := $(BUILD)/libstreamml.a
 SHARED := $(BUILD)/libstreamml.so.$(VERSION)
 BIN    := $(BUILD)/streamml
 
-.PHONY: FORCE all lib check check-long asan fuzz fuzz-short bench install clean tsan analyze
+.PHONY: FORCE all lib check check-long asan fuzz fuzz-short bench install clean analyze
 all: lib $(BIN) $(TEST_BIN) $(BENCH_BIN) $(TOOL_BIN)
 lib: $(STATIC) $(SHARED)
 
@@ -121,6 +121,12 @@ fuzz: $(FUZZ_BIN)
 
 bench: all
 	bench/run.sh $(BUILD)
+
+# Static analysis: cppcheck over the sources (warnings, portability); must be clean.
+analyze:
+	cppcheck -j2 --max-configs=1 --quiet --enable=warning,portability --inline-suppr --std=c11 -Iinclude -Isrc \
+	    -D__GNUC__ -D__SSE2__ --suppress=missingIncludeSystem --error-exitcode=1 src/
+
 
 install: lib $(BIN) $(BUILD)/streamml.pc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/streamml \

@@ -49,7 +49,7 @@ void cli_print_command_help(const cli_command *cmd, FILE *out)
             continue;
         char flag[64];
         size_t k;
-        for (k = 0; p[i].name[k] && k < sizeof flag - 1; k++)
+        for (k = 0; k < sizeof flag - 1 && p[i].name[k]; k++)
             flag[k] = p[i].name[k] == '_' ? '-' : p[i].name[k];
         flag[k] = 0;
         fprintf(out, "  --%-20s %s", flag, p[i].doc);

@@ -170,6 +170,8 @@ static int score_current(const sml_model *m, const sml_table *t, const uint8_t *
     int rc = 0;
     sml_column *cols = calloc(nin ? nin : 1, sizeof *cols);
     uint8_t *none = NULL;
+    double *zero_num = NULL;
+    uint32_t *zero_u32 = NULL;
     y = malloc((t->nrows ? t->nrows : 1) * sizeof *y);
     p = malloc((t->nrows ? t->nrows : 1) * sizeof *p);
     w = malloc((t->nrows ? t->nrows : 1) * sizeof *w);
@@ -180,11 +182,26 @@ static int score_current(const sml_model *m, const sml_table *t, const uint8_t *
     for (size_t bi = 0; bi < t->nbatches && !rc; bi++) {
         const sml_batch *b = &t->batches[bi];
         sml_batch view = *b;
-        if (!(none = realloc(none, b->capacity ? b->capacity : 1)) || !(score = realloc(score, (b->nrows ? b->nrows : 1) * sizeof *score))) {
+        size_t cap = b->capacity ? b->capacity : 1;
+        uint8_t *n1 = realloc(none, cap);
+        if (n1)
+            none = n1;
+        double *s1 = n1 ? realloc(score, cap * sizeof *score) : NULL;
+        if (s1)
+            score = s1;
+        double *z1 = s1 ? realloc(zero_num, cap * sizeof *zero_num) : NULL;
+        if (z1)
+            zero_num = z1;
+        uint32_t *u1 = z1 ? realloc(zero_u32, cap * sizeof *zero_u32) : NULL;
+        if (u1)
+            zero_u32 = u1;
+        if (!u1) {
             rc = sml_fail(err, SML_ENOMEM, "out of memory");
             break;
         }
-        memset(none, 1, b->capacity ? b->capacity : 1);
+        memset(none, 1, cap);
+        memset(zero_num, 0, cap * sizeof *zero_num);
+        memset(zero_u32, 0, cap * sizeof *zero_u32);
         for (size_t k = 0; k < nin; k++) {
             int j = sml_batch_find(b, names[k]);
             if (j >= 0 && b->cols[j].type == types[k]) {
@@ -195,9 +212,9 @@ static int score_current(const sml_model *m, const sml_table *t, const uint8_t *
                 cols[k].type = types[k];
                 cols[k].missing = none;
                 if (types[k] == SML_TYPE_NUM)
-                    cols[k].num = (double *)b->line; /* never read: every row is missing */
+                    cols[k].num = zero_num;
                 else
-                    cols[k].str_off = cols[k].str_len = (uint32_t *)b->line;
+                    cols[k].str_off = cols[k].str_len = zero_u32;
             }
         }
         view.cols = cols;
@@ -221,6 +238,8 @@ out:
     sml_examples_release(&ex);
     free(cols);
     free(none);
+    free(zero_num);
+    free(zero_u32);
     free(score);
     free(y);
     free(p);

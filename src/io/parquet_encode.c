@@ -27,7 +27,7 @@ static void tc_varint(sml_tc *t, uint64_t v)
     tc_bytes(t, b, n);
 }
 
-static uint64_t zigzag64(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static uint64_t zigzag64(int64_t v) { return ((uint64_t)v << 1) ^ (0 - ((uint64_t)v >> 63)); }
 
 /* Short form (delta << 4 | type) when the id is 1..15 above the previous one, else the type byte and the id as
  * a zigzag varint. */

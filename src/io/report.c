@@ -716,6 +716,8 @@ static void axis_log(axis *a, range r)
 /* Where v falls between pixel p0 (at lo) and p1 (at hi). */
 static double axis_map(const axis *a, double v, double p0, double p1)
 {
+    /* log axes never see v <= 0: values are filtered before, and the zero line is drawn on linear axes only */
+    // cppcheck-suppress invalidFunctionArg
     double t = a->log ? (log10(v) - log10(a->lo)) / (log10(a->hi) - log10(a->lo)) : (v - a->lo) / (a->hi - a->lo);
     return p0 + t * (p1 - p0);
 }
