@@ -70,6 +70,11 @@ SML_API int64_t sml_conf_duration_ms(const sml_conf *c, const char *key);
 SML_API int sml_conf_each_ns(const sml_conf *c, const char *ns,
                              int (*fn)(const char *key, const char *value, void *opaque), void *opaque);
 
+/* Splits a comma-separated list ("a,b,c"; empty items dropped) into a NULL-terminated malloc'd array of
+ * malloc'd strings; NULL for NULL text (or out of memory). Free with sml_list_free. */
+SML_API char **sml_split_list(const char *text);
+SML_API void sml_list_free(char **list);
+
 /* Parses "250ms", "10s", "1.5m", "2h" into milliseconds. A bare number is an error (units are mandatory). */
 SML_API int sml_parse_duration_ms(const char *s, int64_t *ms, sml_error *err);
 

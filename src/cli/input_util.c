@@ -101,33 +101,6 @@ void cli_input_close(cli_input *ci)
     memset(ci, 0, sizeof *ci);
 }
 
-char **cli_split_list(const char *list)
-{
-    size_t n = 1;
-    if (!list)
-        return NULL;
-    for (const char *p = list; *p; p++)
-        n += *p == ',';
-    char **out = calloc(n + 1, sizeof *out);
-    if (!out)
-        return NULL;
-    size_t k = 0;
-    const char *s = list;
-    for (;;) {
-        const char *e = strchr(s, ',');
-        size_t len = e ? (size_t)(e - s) : strlen(s);
-        if (len)
-            out[k++] = strndup(s, len);
-        if (!e)
-            break;
-        s = e + 1;
-    }
-    return out;
-}
+char **cli_split_list(const char *list) { return sml_split_list(list); }
 
-void cli_free_list(char **list)
-{
-    for (char **p = list; p && *p; p++)
-        free(*p);
-    free(list);
-}
+void cli_free_list(char **list) { sml_list_free(list); }

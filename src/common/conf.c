@@ -352,3 +352,34 @@ int sml_conf_each_ns(const sml_conf *c, const char *ns, int (*fn)(const char *, 
     }
     return 0;
 }
+
+char **sml_split_list(const char *list)
+{
+    size_t n = 1, k = 0;
+    if (!list)
+        return NULL;
+    for (const char *p = list; *p; p++)
+        n += *p == ',';
+    char **out = calloc(n + 1, sizeof *out);
+    if (!out)
+        return NULL;
+    for (const char *s = list;;) {
+        const char *e = strchr(s, ',');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        if (len && !(out[k++] = strndup(s, len))) {
+            sml_list_free(out);
+            return NULL;
+        }
+        if (!e)
+            break;
+        s = e + 1;
+    }
+    return out;
+}
+
+void sml_list_free(char **list)
+{
+    for (char **p = list; p && *p; p++)
+        free(*p);
+    free(list);
+}

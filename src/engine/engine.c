@@ -323,15 +323,11 @@ void sml_engine_free(sml_engine *e)
     free(e->types);
     free(e->optional);
     free(e->keep_idx);
-    for (char **k = e->keep; k && *k; k++)
-        free(*k);
-    free(e->keep);
+    sml_list_free(e->keep);
     for (size_t i = 0; i < 2 * e->kafka_nprops; i++)
         free(e->kafka_props[i]);
     free(e->kafka_props);
-    for (char **k = e->csv_columns; k && *k; k++)
-        free(*k);
-    free(e->csv_columns);
+    sml_list_free(e->csv_columns);
     free(e->key_column);
     sml_batch_release(&e->chunk);
     sml_examples_release(&e->ex);
@@ -347,26 +343,6 @@ void sml_engine_free(sml_engine *e)
     free(e);
 }
 
-static char **split_list(const char *list)
-{
-    if (!list)
-        return NULL;
-    size_t n = 1;
-    for (const char *p = list; *p; p++)
-        n += *p == ',';
-    char **out = calloc(n + 1, sizeof *out);
-    size_t k = 0;
-    for (const char *s = list; out;) {
-        const char *c = strchr(s, ',');
-        size_t len = c ? (size_t)(c - s) : strlen(s);
-        if (len)
-            out[k++] = strndup(s, len);
-        if (!c)
-            break;
-        s = c + 1;
-    }
-    return out;
-}
 
 /* ------------------------------------------------------------------ setup */
 
@@ -410,7 +386,7 @@ static int read_settings(sml_engine *e, const sml_conf *c, sml_error *err)
     e->store_uri = dup_or_null(sml_conf_str(c, "store"));
     e->label = dup_or_null(sml_conf_str(c, "label"));
     e->weight = dup_or_null(sml_conf_str(c, "weight"));
-    e->keep = split_list(sml_conf_str(c, "keep"));
+    e->keep = sml_split_list(sml_conf_str(c, "keep"));
     if (!e->from)
         return sml_fail(err, SML_EINVAL, "no source: give --from URI (a file, -, dir:PATH, tcp://, tcp-listen://, "
                                          "kafka://)");
@@ -486,7 +462,7 @@ static int read_settings(sml_engine *e, const sml_conf *c, sml_error *err)
     e->sopts.log_opaque = e;
     if (sml_conf_each_ns(c, "kafka", add_kafka_prop, e) != 0)
         return sml_fail(err, SML_ENOMEM, "out of memory");
-    e->csv_columns = split_list(sml_conf_str(c, "csv_columns"));
+    e->csv_columns = sml_split_list(sml_conf_str(c, "csv_columns"));
     e->key_column = dup_or_null(sml_conf_str(c, "key_column"));
     e->sopts.kafka_props = (const char *const *)e->kafka_props;
     e->sopts.kafka_nprops = e->kafka_nprops;
