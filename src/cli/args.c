@@ -201,3 +201,42 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a, int *e
     *exit_code = EXIT_OK;
     return 0;
 }
+
+void cli_ui_init(cli_ui *ui, const char *cmd, const sml_conf *conf)
+{
+    const char *lvl = sml_conf_str(conf, "log_level");
+    ui->cmd = cmd;
+    ui->level = !strcmp(lvl, "error") ? 0 : !strcmp(lvl, "warn") ? 1 : !strcmp(lvl, "debug") ? 3 : 2;
+    ui->progress = cli_progress_enabled(conf);
+    ui->line_drawn = 0;
+}
+
+void cli_ui_log(void *opaque, int level, const char *msg)
+{
+    cli_ui *ui = opaque;
+    static const char *names[] = {"error", "warning", "info", "debug"};
+    if (level > ui->level)
+        return;
+    if (ui->line_drawn) {
+        fputs("\r\033[K", stderr);
+        ui->line_drawn = 0;
+    }
+    fprintf(stderr, "streamml %s: %s: %s\n", ui->cmd, names[level < 0 ? 0 : level > 3 ? 3 : level], msg);
+}
+
+int cli_ui_progress_begin(cli_ui *ui)
+{
+    if (!ui->progress)
+        return 0;
+    fputs("\r\033[K", stderr);
+    return 1;
+}
+
+void cli_ui_progress_end(cli_ui *ui) { ui->line_drawn = 1; }
+
+void cli_ui_finish(cli_ui *ui)
+{
+    if (ui->line_drawn)
+        fputc('\n', stderr);
+    ui->line_drawn = 0;
+}

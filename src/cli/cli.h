@@ -45,6 +45,24 @@ int cli_progress_enabled(const sml_conf *conf);
 
 const cli_command *cli_find_command(const char *name);
 
+/* The terminal side of a long-running command: log lines on stderr filtered by --log-level, and a progress line
+ * (redrawn in place) that log lines never mix with. */
+typedef struct cli_ui {
+    const char *cmd;
+    int level;      /* 0 error .. 3 debug */
+    int progress;   /* draw the progress line */
+    int line_drawn; /* a progress line is on the screen */
+} cli_ui;
+
+void cli_ui_init(cli_ui *ui, const char *cmd, const sml_conf *conf);
+/* A log callback for the library (opaque = the cli_ui). */
+void cli_ui_log(void *opaque, int level, const char *msg);
+/* Starts a progress line (clears the old one); 0 when progress is off. End it with cli_ui_progress_end. */
+int cli_ui_progress_begin(cli_ui *ui);
+void cli_ui_progress_end(cli_ui *ui);
+/* Leaves the line with the progress on it (before the final summary). */
+void cli_ui_finish(cli_ui *ui);
+
 /* Subcommands. */
 int cmd_help(int argc, char **argv);
 int cmd_schema(int argc, char **argv);

@@ -11,12 +11,6 @@
 #include "streamml/engine.h"
 #include "streamml/replay.h"
 
-typedef struct replay_ui {
-    int level;
-    int progress;
-    int line_drawn;
-} replay_ui;
-
 static sml_replay *running; /* the signal handler's only way to the replay (set while it runs) */
 
 static void on_signal(int sig)
@@ -26,28 +20,15 @@ static void on_signal(int sig)
         sml_replay_stop(running);
 }
 
-static void on_log(void *opaque, int level, const char *msg)
-{
-    replay_ui *ui = opaque;
-    static const char *names[] = {"error", "warning", "info", "debug"};
-    if (level > ui->level)
-        return;
-    if (ui->line_drawn) {
-        fputs("\r\033[K", stderr);
-        ui->line_drawn = 0;
-    }
-    fprintf(stderr, "streamml replay: %s: %s\n", names[level < 0 ? 0 : level > 3 ? 3 : level], msg);
-}
-
 static void on_progress(void *opaque, const sml_replay_stats *st)
 {
-    replay_ui *ui = opaque;
-    if (!ui->progress)
+    cli_ui *ui = opaque;
+    if (!cli_ui_progress_begin(ui))
         return;
-    fprintf(stderr, "\r\033[Kreplay: %llu records, %.0f rec/s, %llu client%s, %llu dropped", (unsigned long long)st->records,
+    fprintf(stderr, "replay: %llu records, %.0f rec/s, %llu client%s, %llu dropped", (unsigned long long)st->records,
             st->records_per_s, (unsigned long long)st->clients, st->clients == 1 ? "" : "s",
             (unsigned long long)(st->dropped + st->clients_dropped));
-    ui->line_drawn = 1;
+    cli_ui_progress_end(ui);
 }
 
 int cmd_replay(int argc, char **argv)
@@ -56,7 +37,7 @@ int cmd_replay(int argc, char **argv)
     int code;
     sml_error err = SML_ERROR_INIT;
     sml_replay *r = NULL;
-    replay_ui ui = {2, 0, 0};
+    cli_ui ui;
     if (cli_parse(cli_find_command("replay"), argc, argv, &a, &code))
         goto out;
     if (a.npositional > 1 || (a.npositional == 1 && sml_conf_is_set(a.conf, "data"))) {
@@ -68,14 +49,12 @@ int cmd_replay(int argc, char **argv)
         code = cli_fail("replay", &err);
         goto out;
     }
-    const char *lvl = sml_conf_str(a.conf, "log_level");
-    ui.level = !strcmp(lvl, "error") ? 0 : !strcmp(lvl, "warn") ? 1 : !strcmp(lvl, "debug") ? 3 : 2;
-    ui.progress = cli_progress_enabled(a.conf);
+    cli_ui_init(&ui, "replay", a.conf);
     if (sml_replay_new(a.conf, &r, &err) != 0) {
         code = cli_fail("replay", &err);
         goto out;
     }
-    sml_replay_set_log(r, on_log, &ui);
+    sml_replay_set_log(r, cli_ui_log, &ui);
     sml_replay_set_progress(r, on_progress, &ui);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -87,8 +66,7 @@ int cmd_replay(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     int rc = sml_replay_run(r, &err);
     running = NULL;
-    if (ui.line_drawn)
-        fputs("\n", stderr);
+    cli_ui_finish(&ui);
     sml_replay_stats st;
     sml_replay_get_stats(r, &st);
     if (ui.level >= 2) {

@@ -11,12 +11,6 @@
 #include "cli/cli.h"
 #include "streamml/engine.h"
 
-typedef struct run_ui {
-    int level;
-    int progress;
-    int line_drawn;
-} run_ui;
-
 static sml_engine *running; /* the signal handler's only way to the engine (set while run() runs) */
 
 static void on_signal(int sig)
@@ -26,28 +20,15 @@ static void on_signal(int sig)
         sml_engine_stop(running);
 }
 
-static void on_log(void *opaque, int level, const char *msg)
-{
-    run_ui *ui = opaque;
-    static const char *names[] = {"error", "warning", "info", "debug"};
-    if (level > ui->level)
-        return;
-    if (ui->line_drawn) {
-        fputs("\r\033[K", stderr);
-        ui->line_drawn = 0;
-    }
-    fprintf(stderr, "streamml run: %s: %s\n", names[level < 0 ? 0 : level > 3 ? 3 : level], msg);
-}
-
 static void on_progress(void *opaque, const sml_engine_stats *st)
 {
-    run_ui *ui = opaque;
-    if (!ui->progress)
+    cli_ui *ui = opaque;
+    if (!cli_ui_progress_begin(ui))
         return;
-    fprintf(stderr, "\r\033[Krun: %llu records (%llu learned, %llu dead), %.0f rec/s, %s %.6g (batch %.6g), model v%llu",
+    fprintf(stderr, "run: %llu records (%llu learned, %llu dead), %.0f rec/s, %s %.6g (batch %.6g), model v%llu",
             (unsigned long long)st->records, (unsigned long long)st->learned, (unsigned long long)st->dead_letters,
             st->records_per_s, st->metric, st->cumulative, st->last_batch, (unsigned long long)st->model_version);
-    ui->line_drawn = 1;
+    cli_ui_progress_end(ui);
 }
 
 int cmd_run(int argc, char **argv)
@@ -56,7 +37,7 @@ int cmd_run(int argc, char **argv)
     int code;
     sml_error err = SML_ERROR_INIT;
     sml_engine *e = NULL;
-    run_ui ui = {2, 0, 0};
+    cli_ui ui;
     if (cli_parse(cli_find_command("run"), argc, argv, &a, &code))
         goto out;
     if (a.npositional) {
@@ -64,14 +45,12 @@ int cmd_run(int argc, char **argv)
         code = EXIT_USAGE;
         goto out;
     }
-    const char *lvl = sml_conf_str(a.conf, "log_level");
-    ui.level = !strcmp(lvl, "error") ? 0 : !strcmp(lvl, "warn") ? 1 : !strcmp(lvl, "debug") ? 3 : 2;
-    ui.progress = cli_progress_enabled(a.conf);
+    cli_ui_init(&ui, "run", a.conf);
     if (sml_engine_new(a.conf, &e, &err) != 0) {
         code = cli_fail("run", &err);
         goto out;
     }
-    sml_engine_set_log(e, on_log, &ui);
+    sml_engine_set_log(e, cli_ui_log, &ui);
     sml_engine_set_progress(e, on_progress, &ui);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -83,8 +62,7 @@ int cmd_run(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     int rc = sml_engine_run(e, &err);
     running = NULL;
-    if (ui.line_drawn)
-        fputs("\n", stderr);
+    cli_ui_finish(&ui);
     if (rc != 0) {
         code = cli_fail("run", &err);
         goto out;

@@ -14,21 +14,16 @@ static void on_signal(int sig)
     stop = 1;
 }
 
-static void on_log(void *opaque, int level, const char *msg)
-{
-    (void)opaque;
-    static const char *names[] = {"error", "warning", "info", "debug"};
-    fprintf(stderr, "streamml serve: %s: %s\n", names[level < 0 ? 0 : level > 3 ? 3 : level], msg);
-}
-
 int cmd_serve(int argc, char **argv)
 {
     cli_args a;
     int code;
     sml_error err = SML_ERROR_INIT;
     sml_server *s = NULL;
+    cli_ui ui;
     if (cli_parse(cli_find_command("serve"), argc, argv, &a, &code))
         goto out;
+    cli_ui_init(&ui, "serve", a.conf);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -40,7 +35,7 @@ int cmd_serve(int argc, char **argv)
         code = cli_fail("serve", &err);
         goto out;
     }
-    sml_server_set_log(s, on_log, NULL);
+    sml_server_set_log(s, cli_ui_log, &ui);
     fprintf(stderr, "streamml serve: listening on %s (port %u), model %s\n", sml_conf_str(a.conf, "listen"),
             (unsigned)sml_server_port(s), sml_conf_str(a.conf, "model"));
     while (!stop)
