@@ -30,6 +30,10 @@ typedef struct scoring {
     int *keep;       /* batch column of each output passthrough column */
     size_t nkeep;
     int label_present;
+    /* the read -> transform -> score loop (scoring_next) */
+    sml_batch b;
+    sml_examples ex;
+    double *pred;
 } scoring;
 
 static void scoring_release(scoring *s)
@@ -40,6 +44,9 @@ static void scoring_release(scoring *s)
     free(s->types);
     free(s->optional);
     free(s->keep);
+    free(s->pred);
+    sml_examples_release(&s->ex);
+    sml_batch_release(&s->b);
     sml_model_free(s->model);
     memset(s, 0, sizeof *s);
 }
@@ -137,6 +144,30 @@ out:
     return code;
 }
 
+/* The next batch of the input, transformed by the model's pipeline and scored into s->pred (regression value or
+ * P(positive)). Returns its rows + bad rows, 0 at the end, or -1 with *code set (the error printed). */
+static int scoring_next(scoring *s, cli_input *ci, const char *cmd, const sml_conf *conf, int *code)
+{
+    sml_error err = SML_ERROR_INIT;
+    if (!s->pred) {
+        size_t cap = (size_t)sml_conf_int(conf, "batch_size");
+        if (!(s->pred = malloc(cap * sizeof *s->pred)) ||
+            sml_batch_setup(&s->b, s->names, s->types, s->ncols, cap, &err) != 0) {
+            *code = err.code ? cli_fail(cmd, &err) : (cli_error(cmd, "out of memory"), EXIT_RUNTIME);
+            return -1;
+        }
+    }
+    int n = cli_input_next(ci, &s->b, code);
+    if (n <= 0)
+        return n;
+    if (sml_pipeline_transform(sml_model_pipeline(s->model), &s->b, &s->ex, &err) != 0) {
+        *code = cli_fail(cmd, &err);
+        return -1;
+    }
+    sml_model_score_examples(s->model, &s->ex, s->pred);
+    return n;
+}
+
 static int open_output(const char *path, int *fd)
 {
     if (strcmp(path, "-") == 0) {
@@ -153,10 +184,7 @@ int cmd_predict(int argc, char **argv)
     cli_input ci;
     scoring s;
     sml_error err = SML_ERROR_INIT;
-    sml_batch b = SML_BATCH_INIT;
-    sml_examples ex = SML_EXAMPLES_INIT;
     sml_textout *out = NULL;
-    double *pred = NULL;
     int code = 0, fd = -1, n;
     uint64_t rows = 0, bad_x = 0;
     memset(&ci, 0, sizeof ci);
@@ -203,32 +231,23 @@ int cmd_predict(int argc, char **argv)
         code = cli_fail("predict", &err);
         goto done;
     }
-    size_t cap = (size_t)sml_conf_int(a.conf, "batch_size");
-    if (!(pred = malloc(cap * sizeof *pred)) || sml_batch_setup(&b, s.names, s.types, s.ncols, cap, &err) != 0) {
-        code = cli_fail("predict", &err);
-        goto done;
-    }
-    const sml_pipeline *pipe = sml_model_pipeline(s.model);
-    while ((n = cli_input_next(&ci, &b, &code)) != 0) {
+    while ((n = scoring_next(&s, &ci, "predict", a.conf, &code)) != 0) {
         if (n < 0)
             goto done;
-        if (sml_pipeline_transform(pipe, &b, &ex, &err) != 0) {
-            code = cli_fail("predict", &err);
-            goto done;
-        }
-        sml_model_score_examples(s.model, &ex, pred);
-        for (size_t i = 0; i < b.nrows; i++) {
+        const sml_batch *bp = &s.b;
+        const double *pred = s.pred;
+        for (size_t i = 0; i < bp->nrows; i++) {
             int rc = sml_textout_begin_row(out, &err);
             for (size_t j = 0; j < s.nkeep && !rc; j++) {
-                const sml_column *c = &b.cols[s.keep[j]];
+                const sml_column *c = &bp->cols[s.keep[j]];
                 if (c->missing[i])
                     rc = sml_textout_put_missing(out, &err);
                 else if (c->type == SML_TYPE_NUM)
                     rc = sml_textout_put_num(out, c->num[i], &err);
                 else
-                    rc = sml_textout_put_str(out, b.strings + c->str_off[i], c->str_len[i], &err);
+                    rc = sml_textout_put_str(out, bp->strings + c->str_off[i], c->str_len[i], &err);
             }
-            if (ex.flags[i] & SML_EX_BAD_X) { /* no prediction from NaN/Inf features */
+            if (s.ex.flags[i] & SML_EX_BAD_X) { /* no prediction from NaN/Inf features */
                 bad_x++;
                 rc = rc ? rc : sml_textout_put_missing(out, &err);
                 if (classification && !rc)
@@ -247,7 +266,7 @@ int cmd_predict(int argc, char **argv)
                 goto done;
             }
         }
-        rows += b.nrows;
+        rows += bp->nrows;
     }
     if (sml_textout_flush(out, &err) != 0) {
         code = cli_fail("predict", &err);
@@ -267,9 +286,6 @@ done:
     if (fd > 1)
         close(fd);
     sml_textout_free(out);
-    free(pred);
-    sml_examples_release(&ex);
-    sml_batch_release(&b);
     if (ci.in)
         cli_input_close(&ci);
     scoring_release(&s);
@@ -282,10 +298,7 @@ int cmd_eval(int argc, char **argv)
     cli_args a;
     cli_input ci;
     scoring s;
-    sml_error err = SML_ERROR_INIT;
-    sml_batch b = SML_BATCH_INIT;
-    sml_examples ex = SML_EXAMPLES_INIT;
-    double *pred = NULL, *ys = NULL, *ps = NULL, *ws = NULL;
+    double *ys = NULL, *ps = NULL, *ws = NULL;
     size_t n_ok = 0, cap_ok = 0;
     uint64_t rows = 0, no_label = 0, bad = 0;
     int code = 0, n;
@@ -310,22 +323,13 @@ int cmd_eval(int argc, char **argv)
         code = EXIT_RUNTIME;
         goto done;
     }
-    size_t cap = (size_t)sml_conf_int(a.conf, "batch_size");
-    if (!(pred = malloc(cap * sizeof *pred)) || sml_batch_setup(&b, s.names, s.types, s.ncols, cap, &err) != 0) {
-        code = cli_fail("eval", &err);
-        goto done;
-    }
-    const sml_pipeline *pipe = sml_model_pipeline(s.model);
-    while ((n = cli_input_next(&ci, &b, &code)) != 0) {
+    while ((n = scoring_next(&s, &ci, "eval", a.conf, &code)) != 0) {
         if (n < 0)
             goto done;
-        if (sml_pipeline_transform(pipe, &b, &ex, &err) != 0) {
-            code = cli_fail("eval", &err);
-            goto done;
-        }
-        sml_model_score_examples(s.model, &ex, pred);
-        if (n_ok + b.nrows > cap_ok) {
-            cap_ok = 2 * (n_ok + b.nrows);
+        const sml_batch *bp = &s.b;
+        const double *pred = s.pred;
+        if (n_ok + bp->nrows > cap_ok) {
+            cap_ok = 2 * (n_ok + bp->nrows);
             double *y2 = realloc(ys, cap_ok * sizeof *ys), *p2 = y2 ? realloc(ps, cap_ok * sizeof *ps) : NULL,
                    *w2 = p2 ? realloc(ws, cap_ok * sizeof *ws) : NULL;
             if (y2)
@@ -339,8 +343,8 @@ int cmd_eval(int argc, char **argv)
             }
             ws = w2;
         }
-        for (size_t i = 0; i < b.nrows; i++) {
-            uint8_t f = ex.flags[i];
+        for (size_t i = 0; i < bp->nrows; i++) {
+            uint8_t f = s.ex.flags[i];
             if (f & (SML_EX_BAD_X | SML_EX_BAD_Y | SML_EX_BAD_W)) {
                 bad++;
                 continue;
@@ -349,12 +353,12 @@ int cmd_eval(int argc, char **argv)
                 no_label++;
                 continue;
             }
-            ys[n_ok] = ex.y[i];
+            ys[n_ok] = s.ex.y[i];
             ps[n_ok] = pred[i];
-            ws[n_ok] = ex.w[i];
+            ws[n_ok] = s.ex.w[i];
             n_ok++;
         }
-        rows += b.nrows;
+        rows += bp->nrows;
     }
     if (n_ok == 0) {
         cli_error("eval", "%s: no rows with a usable label (%llu rows, %llu without a label, %llu unusable)", data,
@@ -387,12 +391,9 @@ int cmd_eval(int argc, char **argv)
     else if (no_label || bad)
         printf("  skipped: %llu without a label, %llu unusable\n", (unsigned long long)no_label, (unsigned long long)bad);
 done:
-    free(pred);
     free(ys);
     free(ps);
     free(ws);
-    sml_examples_release(&ex);
-    sml_batch_release(&b);
     if (ci.in)
         cli_input_close(&ci);
     scoring_release(&s);

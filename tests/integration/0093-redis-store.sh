@@ -22,7 +22,7 @@ expect_exit 0 "$SML" predict --model "$S" --data "$T/l.csv" -o "$T/p.csv"
 expect_exit 0 "$SML" store rollback 2 --store "$S"
 [ "$(redis-cli -p "$port" get test:current)" = 2 ] || fail "rollback"
 expect_exit 0 "$SML" store gc --keep-versions 0 --store "$S"
-[ "$(redis-cli -p "$port" zrange test:versions 0 -1 | tr '\n' ' ')" = "1 2 3 4 " ] || true
+[ "$(redis-cli -p "$port" zrange test:versions 0 -1 | tr "\n" " ")" = "1 2 3 4 " ] || fail "gc keeps current (2), newer ones (3, 4) and the rollback target (1)"
 expect_exit 0 "$SML" store list --store "$S"
 # a running stream swaps on the PUBLISH (the periodic check is set long, so the notification must do it)
 mkfifo "$T/fifo"
