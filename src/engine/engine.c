@@ -56,26 +56,36 @@ typedef struct macc {
     double pos[AUC_BINS], neg[AUC_BINS];
 } macc;
 
-static void macc_add(macc *m, int classification, double y, double p, double w)
+/* Adds one labelled record to the batch's and the cumulative accumulators: the record's terms (a log for log loss)
+ * are computed once for both. */
+static void macc_add2(macc *a, macc *b, int classification, double y, double p, double w)
 {
-    m->n++;
-    m->sw += w;
+    a->n++;
+    b->n++;
+    a->sw += w;
+    b->sw += w;
     if (classification) {
         double q = p < 1e-15 ? 1e-15 : p > 1 - 1e-15 ? 1 - 1e-15 : p;
-        m->logloss += w * -(y > 0 ? log(q) : log1p(-q));
-        m->correct += w * ((p >= 0.5) == (y > 0));
+        double ll = w * -(y > 0 ? log(q) : log1p(-q)), ok = w * ((p >= 0.5) == (y > 0));
+        a->logloss += ll;
+        b->logloss += ll;
+        a->correct += ok;
+        b->correct += ok;
         int bin = (int)(p * AUC_BINS);
         bin = bin < 0 ? 0 : bin >= AUC_BINS ? AUC_BINS - 1 : bin;
-        if (y > 0)
-            m->pos[bin] += w;
-        else
-            m->neg[bin] += w;
+        double *ha = y > 0 ? a->pos : a->neg, *hb = y > 0 ? b->pos : b->neg;
+        ha[bin] += w;
+        hb[bin] += w;
     } else {
-        double d = y - p;
-        m->sse += w * d * d;
-        m->sae += w * fabs(d);
-        m->swy += w * y;
-        m->swy2 += w * y * y;
+        double d = y - p, se = w * d * d, ae = w * fabs(d), wy = w * y, wy2 = w * y * y;
+        a->sse += se;
+        b->sse += se;
+        a->sae += ae;
+        b->sae += ae;
+        a->swy += wy;
+        b->swy += wy;
+        a->swy2 += wy2;
+        b->swy2 += wy2;
     }
 }
 
@@ -873,8 +883,7 @@ static int process_chunk(sml_engine *e, sml_batch *b, sml_error *err)
         if (!(fl & SML_EX_LABEL))
             continue;
         e->labelled++;
-        macc_add(&e->cur, e->classification, ex->y[i], p, ex->w[i]);
-        macc_add(&e->cum, e->classification, ex->y[i], p, ex->w[i]);
+        macc_add2(&e->cur, &e->cum, e->classification, ex->y[i], p, ex->w[i]);
         if (!e->learner || (fl & SML_EX_BAD_W))
             continue;
         e->learned++;
