@@ -111,8 +111,7 @@ static int decode_linm(sml_cursor *c, char **loss, int *has_icpt, double *icpt, 
     *w = malloc((*dim ? *dim : 1) * sizeof **w);
     if (!*w)
         return -1;
-    for (size_t i = 0; i < *dim; i++)
-        (*w)[i] = sml_get_f64(c);
+    sml_get_f64s(c, *w, *dim);
     return c->failed ? -1 : 0;
 }
 
