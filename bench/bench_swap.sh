@@ -2,7 +2,7 @@
 # Issue 6 benchmark: hot-swap latency, from the moment a store's `current` changes to the first prediction made with
 # the new version that a client can see. Two versions of a model (2^10 or 2^20 hashed weights) sit in the store; the
 # driver switches `current` between them through the library (sml_store_set_current, via ctypes on
-# libstreamml.so, timed right after it returns) 30+ times at random moments, and times the first output carrying the
+# libstreamml.so, timed from just before the call) 30+ times at random moments, and times the first output carrying the
 # new version:
 #   run:   `replay --rate 50000` | `run --model STORE --to -` (batches of 256 records, ~5 ms at that rate, so a
 #          prediction reaches the sink within a batch); the driver reads stdout and timestamps each line;
@@ -73,8 +73,8 @@ def measure(uri, seen, log_path):
         time.sleep(random.uniform(0.15, 0.3))
         new = 1 if cur == 2 else 2
         seen.reset()
+        t0 = time.monotonic()   # just before: the figure includes the switch itself (fsync + rename, MULTI/EXEC)
         assert L.sml_store_set_current(st, new, err) == 0
-        t0 = time.monotonic()
         t1 = seen.wait(new, 5.0)
         if t1 is None:
             raise SystemExit(f"{uri}: version {new} never seen (log: {open(log_path).read()[-500:]})")
