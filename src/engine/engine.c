@@ -1438,7 +1438,7 @@ static void release_layout(sml_engine *e)
     e->ncols = e->nin = e->nkeep = 0;
 }
 
-/* Between batches: if the store has a new current version, load it and swap it in. A version that does not load
+/* After each chunk: if the store has a new current version, close the batch in flight and swap the new one in. A version that does not load
  * (corrupt, truncated, another task) is logged and skipped; the model in use keeps serving. */
 static int maybe_reload(sml_engine *e, sml_error *err)
 {
@@ -1452,6 +1452,9 @@ static int maybe_reload(sml_engine *e, sml_error *err)
     }
     if (rc == 0 || cur == e->failed_version || cur == e->model_version)
         return 0;
+    /* the batch in flight is closed now rather than when it fills: the swap waits for no one */
+    if (e->in_batch && (rc = close_batch(e, 0, err)) != 0)
+        return rc;
     sml_model *m = NULL;
     if (sml_store_load(sml_store_watch_store(e->watch), cur, &m, &perr) != 0) {
         logf_(e, SML_LOG_LEVEL_ERROR, "new model version %llu cannot be used: %s; version %llu keeps serving",
@@ -1580,13 +1583,13 @@ int sml_engine_run(sml_engine *e, sml_error *err)
                 break;
             if (e->in_batch >= e->batch_size && (rc = close_batch(e, 0, err)) != 0)
                 break;
-            if (e->watch && e->in_batch == 0 && (rc = maybe_reload(e, err)) != 0)
+            if (e->watch && (rc = maybe_reload(e, err)) != 0)
                 break;
             continue;
         }
         if (e->src.kind->done(e->src.st))
             break;
-        if (e->watch && e->in_batch == 0 && (rc = maybe_reload(e, err)) != 0)
+        if (e->watch && (rc = maybe_reload(e, err)) != 0)
             break;
         /* idle: flush a partial batch when its time is up, else wait for input */
         double waited_ms = e->have_batch_first ? secs_between(&e->t_batch_first, &now) * 1000 : 0;
