@@ -41,6 +41,7 @@
 #include "streamml/store.h"
 #include "streamml/parquet.h"
 #include "streamml/textout.h"
+#include "streamml/train.h"
 
 #define CHUNK_ROWS 4096
 #define AUC_BINS 1000
@@ -188,6 +189,12 @@ struct sml_engine {
     size_t kafka_nprops;
     char **csv_columns;         /* --csv-columns (Kafka CSV messages) */
     char *key_column;           /* --key-column (Kafka sink) */
+    /* --publish-every through the promotion gate (gate_check) */
+    int gate;
+    char *gate_data;
+    double gate_tolerance;
+    char gate_metric[16];
+    sml_table gate_rows;        /* --gate-data, read at the first publish */
 
     /* parts */
     sml_source src;
@@ -329,6 +336,8 @@ void sml_engine_free(sml_engine *e)
     free(e->kafka_props);
     sml_list_free(e->csv_columns);
     free(e->key_column);
+    free(e->gate_data);
+    sml_table_release(&e->gate_rows);
     sml_batch_release(&e->chunk);
     sml_examples_release(&e->ex);
     sml_examples_release(&e->spark);
@@ -613,6 +622,23 @@ static int open_outputs(sml_engine *e, sml_error *err)
     return 0;
 }
 
+/* --gate for --publish-every: a stream has no held-out rows, so the gate scores on a fixed --gate-data file. */
+static int read_gate_settings(sml_engine *e, const sml_conf *c, sml_error *err)
+{
+    e->gate = sml_conf_bool(c, "gate");
+    if (!e->gate)
+        return 0;
+    if (!e->publish_every_ms)
+        return sml_fail(err, SML_EINVAL, "--gate gates what --publish-every publishes: give --publish-every DURATION");
+    if (!sml_conf_str(c, "gate_data"))
+        return sml_fail(err, SML_EINVAL, "the promotion gate of run needs validation rows: --gate-data FILE");
+    if (!(e->gate_data = strdup(sml_conf_str(c, "gate_data"))))
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    e->gate_tolerance = sml_conf_double(c, "gate_tolerance");
+    snprintf(e->gate_metric, sizeof e->gate_metric, "%s", sml_conf_str(c, "metric"));
+    return 0;
+}
+
 int sml_engine_new(const sml_conf *conf, sml_engine **out, sml_error *err)
 {
     sml_engine *e = calloc(1, sizeof *e);
@@ -622,7 +648,7 @@ int sml_engine_new(const sml_conf *conf, sml_engine **out, sml_error *err)
         return sml_fail(err, SML_ENOMEM, "out of memory");
     atomic_init(&e->stop, 0);
     e->t_start = mono_now();
-    if ((rc = read_settings(e, conf, err)) != 0)
+    if ((rc = read_settings(e, conf, err)) != 0 || (rc = read_gate_settings(e, conf, err)) != 0)
         goto fail;
     if (e->model_uri && (rc = sml_model_load(e->model_uri, &e->model, err)) != 0)
         goto fail;
@@ -1035,6 +1061,43 @@ out:
 
 /* ------------------------------------------------------------------ batches */
 
+/* The promotion gate before publishing the online model: candidate and current version scored on --gate-data with
+ * --metric; *pass = 0 when the candidate is worse by more than --gate-tolerance (logged with both figures). */
+static int gate_check(sml_engine *e, sml_store *st, const sml_model *cand, int *pass, sml_error *err)
+{
+    sml_model *cur = NULL;
+    sml_metric metric;
+    double cand_v, cur_v;
+    int rc;
+    *pass = 1;
+    if (!strcmp(e->gate_metric, "auto"))
+        metric = e->classification ? SML_METRIC_AUC : SML_METRIC_RMSE;
+    else if (sml_metric_from_name(e->gate_metric, &metric) != 0 ||
+             sml_metric_for_classification(metric) != e->classification)
+        return sml_fail(err, SML_EINVAL, "--metric %s does not suit this task", e->gate_metric);
+    if (!e->gate_rows.nrows) {
+        sml_reader_opts ro = SML_READER_OPTS_INIT;
+        if ((rc = sml_table_read_for(e->gate_data, &ro, cand, &e->gate_rows, err)) != 0)
+            return rc;
+    }
+    if ((rc = sml_store_load(st, 0, &cur, err)) == SML_ENOTFOUND)
+        return 0; /* nothing current yet: the first version needs no gate */
+    if (rc)
+        return rc;
+    sml_model_info ci;
+    sml_model_get_info(cur, &ci);
+    if ((rc = sml_model_metric_on(cand, &e->gate_rows, NULL, metric, &cand_v, err)) == 0 &&
+        (rc = sml_model_metric_on(cur, &e->gate_rows, NULL, metric, &cur_v, err)) == 0) {
+        *pass = sml_gate_pass(metric, cand_v, cur_v, e->gate_tolerance);
+        logf_(e, *pass ? SML_LOG_LEVEL_INFO : SML_LOG_LEVEL_WARN,
+              "promotion gate (%s on %s): online model %.6f, current version %llu %.6f, tolerance %g: %s",
+              sml_metric_name(metric), e->gate_data, cand_v, (unsigned long long)ci.version, cur_v, e->gate_tolerance,
+              *pass ? "passed" : "REJECTED, not published");
+    }
+    sml_model_free(cur);
+    return rc;
+}
+
 static int publish(sml_engine *e, sml_error *err)
 {
     sml_pipeline *p;
@@ -1054,7 +1117,12 @@ static int publish(sml_engine *e, sml_error *err)
                     (unsigned long long)e->learned, (unsigned long long)e->records);
     sml_model_set_json(m, SML_MODEL_SUMMARY, s.buf, NULL);
     sml_strbuf_release(&s);
-    if ((rc = sml_store_open(e->store_uri, 1, &st, err)) == 0 && (rc = sml_store_publish(st, m, 1, &v, err)) == 0) {
+    int pass = 1;
+    if ((rc = sml_store_open(e->store_uri, 1, &st, err)) == 0 && e->gate)
+        rc = gate_check(e, st, m, &pass, err);
+    if (!pass || rc)
+        e->t_last_publish = mono_now(); /* refused (or not checkable): try again after another period */
+    else if ((rc = sml_store_publish(st, m, 1, &v, err)) == 0) {
         logf_(e, SML_LOG_LEVEL_INFO, "published the online model as version %llu of %s", (unsigned long long)v,
               e->store_uri);
         e->t_last_publish = mono_now();
