@@ -1,4 +1,4 @@
-# Hot reload under load: `replay --rate 50000` pipes 400k records into `run --model STORE` while 20 versions are
+# Hot reload under load: `replay --rate 50000` pipes 400k records (1M under ASan) into `run --model STORE` while 20 versions are
 # published with `fit` (alternating a model trained on the labels and one trained on the flipped labels, so the two
 # kinds of version rank the records in opposite orders) and a corrupt version is made current half-way. Every input
 # record is output exactly once and in order, model_version never goes backwards, every good version published while
@@ -8,6 +8,7 @@
 . "$(dirname "$0")/lib.bash"
 command -v redis-server >/dev/null || fail "redis-server is not installed (scripts/install-deps)"
 rows=400000
+[ "${SML_SANITIZED:-0}" = 1 ] && rows=1000000   # slower fits under ASan: a longer stream
 "$SML" gen loans --rows "$rows" --seed 44 -o "$T/raw.csv"
 awk -F, 'NR == 1 { print "id," $0; next } { print NR - 2 "," $0 }' "$T/raw.csv" > "$T/all.csv"
 head -3001 "$T/all.csv" > "$T/train.csv"
