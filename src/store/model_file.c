@@ -202,8 +202,9 @@ int sml_model_decode(const void *data, size_t len, const char *source, sml_model
         goto out;
     }
     sml_model *m;
-    rc = sml_model_new(pipe, loss, w, dim, has_icpt, icpt, &m, err);
+    rc = sml_model_new_taking(pipe, loss, w, dim, has_icpt, icpt, &m, err);
     pipe = NULL; /* taken, also on failure */
+    w = NULL;
     if (rc) {
         sml_error_prefix(err, "%s", source);
         goto out;
