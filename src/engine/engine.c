@@ -529,7 +529,9 @@ static int set_layout(sml_engine *e, sml_error *err)
     }
     if (e->src.kind->set_columns(e->src.st, (const char *const *)e->names, e->types, e->optional, e->ncols, err) != 0)
         return err ? err->code : SML_EINVAL;
-    if (!(e->theta = calloc(sml_pipeline_dim(e->pipeline) + 2, sizeof *e->theta)))
+    /* the learner's weights gathered for tracing and publishing: scoring alone needs none (and a hot swap of a
+     * large model would clear them for nothing) */
+    if (e->learn && !(e->theta = calloc(sml_pipeline_dim(e->pipeline) + 2, sizeof *e->theta)))
         return sml_fail(err, SML_ENOMEM, "out of memory");
     return sml_batch_setup(&e->chunk, (const char *const *)e->names, e->types, e->ncols, CHUNK_ROWS, err);
 }
