@@ -7,8 +7,9 @@
  *              are processed like the rest;
  *   chunk      what the source has now (at most what the batch still takes): transform, then per record score,
  *              write, and learn (prequential);
- *   batch      closes on batch_size records or batch_interval: sink flushed, metrics line, progress, checkpoint
- *              and publish when due;
+ *   batch      closes on batch_size records or batch_interval, or early when the watched store has a new current
+ *              version (swapped in right after): sink flushed, metrics line, progress, checkpoint and publish
+ *              (through the promotion gate with --gate) when due;
  *   state      one checkpoint file written atomically: counters, pipeline, learner, metric accumulators, source
  *              position; a restart seeks the source there and continues bit for bit.
  */
