@@ -41,11 +41,13 @@ sleep 0.5
 kill -TERM "$run" "$refit"; wait "$run" "$refit" || true
 echo "== swaps seen by the stream"
 grep 'model swapped' "$out/run.log" || true
-echo "== predictions per model version"
+echo "== predictions per model version (the scores shift at each swap)"
 python3 - "$out/predictions.csv" <<'PY'
 import csv, sys, collections
-c = collections.Counter(r["model_version"] for r in csv.DictReader(open(sys.argv[1])))
+c, s = collections.Counter(), collections.Counter()
+for r in csv.DictReader(open(sys.argv[1])):
+    c[r["model_version"]] += 1; s[r["model_version"]] += float(r["probability"])
 for v in sorted(c, key=int):
-    print(f"version {v}: {c[v]} predictions")
+    print(f"version {v}: {c[v]} predictions, mean probability of default {s[v] / c[v]:.4f}")
 PY
 echo "refit log: $out/refit.log"

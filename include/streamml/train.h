@@ -14,7 +14,9 @@
 #include <stdint.h>
 
 #include "streamml/error.h"
+#include "streamml/metrics.h"
 #include "streamml/model.h"
+#include "streamml/parse.h"
 #include "streamml/pipeline.h"
 #include "streamml/record.h"
 #include "streamml/schema.h"
@@ -75,6 +77,18 @@ SML_API int sml_trainer_model(const sml_trainer *tr, sml_model **out, sml_error 
  * and finite features: *n of them; y, pred (and w) malloc'd, caller frees. */
 SML_API int sml_trainer_predict(const sml_trainer *tr, const sml_table *t, const uint8_t *mask, double **y,
                                 double **pred, double **w, size_t *n, sml_error *err);
+
+/* ---- the promotion gate (fit --gate, run --publish-every --gate) */
+/* m's metric on the rows of t with mask != 0 (NULL: all) that have a usable label; m's inputs are matched to t's
+ * columns by name (absent ones are missing). *value is NaN when the metric is undefined there. */
+SML_API int sml_model_metric_on(const sml_model *m, const sml_table *t, const uint8_t *mask, sml_metric metric,
+                                double *value, sml_error *err);
+/* Reads a data file whose columns are m's inputs (features, label, weight by name) into t. Bad rows are skipped. */
+SML_API int sml_table_read_for(const char *path, const sml_reader_opts *opts, const sml_model *m, sml_table *t,
+                               sml_error *err);
+/* 1 when a candidate with metric value `candidate` may replace the current model (`current`; NaN: nothing to compare
+ * with): not worse by more than tolerance, in the metric's direction. */
+SML_API int sml_gate_pass(sml_metric metric, double candidate, double current, double tolerance);
 
 #ifdef __cplusplus
 }

@@ -156,97 +156,6 @@ static double mean_of(const double *v, size_t n, double *sd)
     return m;
 }
 
-/* The current model's metric on rows of the table (mask), its inputs matched to the table's columns by name
- * (zero-copy views; absent columns are missing). */
-static int score_current(const sml_model *m, const sml_table *t, const uint8_t *mask, sml_metric metric, double *value,
-                         sml_error *err)
-{
-    const char *const *names;
-    const sml_type *types;
-    size_t nin = sml_pipeline_inputs(sml_model_pipeline(m), &names, &types, NULL);
-    sml_examples ex = SML_EXAMPLES_INIT;
-    double *y = NULL, *p = NULL, *w = NULL, *score = NULL;
-    size_t n = 0, row0 = 0;
-    int rc = 0;
-    sml_column *cols = calloc(nin ? nin : 1, sizeof *cols);
-    uint8_t *none = NULL;
-    double *zero_num = NULL;
-    uint32_t *zero_u32 = NULL;
-    y = malloc((t->nrows ? t->nrows : 1) * sizeof *y);
-    p = malloc((t->nrows ? t->nrows : 1) * sizeof *p);
-    w = malloc((t->nrows ? t->nrows : 1) * sizeof *w);
-    if (!cols || !y || !p || !w) {
-        rc = sml_fail(err, SML_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t bi = 0; bi < t->nbatches && !rc; bi++) {
-        const sml_batch *b = &t->batches[bi];
-        sml_batch view = *b;
-        size_t cap = b->capacity ? b->capacity : 1;
-        uint8_t *n1 = realloc(none, cap);
-        if (n1)
-            none = n1;
-        double *s1 = n1 ? realloc(score, cap * sizeof *score) : NULL;
-        if (s1)
-            score = s1;
-        double *z1 = s1 ? realloc(zero_num, cap * sizeof *zero_num) : NULL;
-        if (z1)
-            zero_num = z1;
-        uint32_t *u1 = z1 ? realloc(zero_u32, cap * sizeof *zero_u32) : NULL;
-        if (u1)
-            zero_u32 = u1;
-        if (!u1) {
-            rc = sml_fail(err, SML_ENOMEM, "out of memory");
-            break;
-        }
-        memset(none, 1, cap);
-        memset(zero_num, 0, cap * sizeof *zero_num);
-        memset(zero_u32, 0, cap * sizeof *zero_u32);
-        for (size_t k = 0; k < nin; k++) {
-            int j = sml_batch_find(b, names[k]);
-            if (j >= 0 && b->cols[j].type == types[k]) {
-                cols[k] = b->cols[j];
-            } else { /* absent or of another type for this model: missing everywhere (types[k] picks the array) */
-                memset(&cols[k], 0, sizeof cols[k]);
-                cols[k].name = (char *)names[k];
-                cols[k].type = types[k];
-                cols[k].missing = none;
-                if (types[k] == SML_TYPE_NUM)
-                    cols[k].num = zero_num;
-                else
-                    cols[k].str_off = cols[k].str_len = zero_u32;
-            }
-        }
-        view.cols = cols;
-        view.ncols = nin;
-        if ((rc = sml_pipeline_transform(sml_model_pipeline(m), &view, &ex, err)) != 0)
-            break;
-        sml_model_score_examples(m, &ex, score);
-        for (size_t i = 0; i < b->nrows; i++)
-            if ((!mask || mask[row0 + i]) && (ex.flags[i] & SML_EX_LABEL) &&
-                !(ex.flags[i] & (SML_EX_BAD_X | SML_EX_BAD_W))) {
-                y[n] = ex.y[i];
-                p[n] = score[i];
-                w[n] = ex.w[i];
-                n++;
-            }
-        row0 += b->nrows;
-    }
-    if (!rc)
-        *value = sml_metric_compute(metric, y, p, w, n);
-out:
-    sml_examples_release(&ex);
-    free(cols);
-    free(none);
-    free(zero_num);
-    free(zero_u32);
-    free(score);
-    free(y);
-    free(p);
-    free(w);
-    return rc;
-}
-
 /* Keeps only the newest `rows` rows of the table. */
 static void keep_tail(sml_table *t, size_t rows)
 {
@@ -606,8 +515,8 @@ static int fit_once(cli_args *ap, int *published)
                 /* both models on the same fixed validation file: the final candidate and the current model */
                 sml_table gt = SML_TABLE_INIT;
                 if ((code = fit_read_table("fit", gate_data, a.conf, schema, &fc, &gt)) != 0 ||
-                    score_current(model, &gt, NULL, metric, &cand_v, &gerr) != 0 ||
-                    score_current(cur, &gt, NULL, metric, &cur_v, &gerr) != 0) {
+                    sml_model_metric_on(model, &gt, NULL, metric, &cand_v, &gerr) != 0 ||
+                    sml_model_metric_on(cur, &gt, NULL, metric, &cur_v, &gerr) != 0) {
                     if (!code)
                         code = cli_fail("fit", &gerr);
                     sml_table_release(&gt);
@@ -622,7 +531,7 @@ static int fit_once(cli_args *ap, int *published)
                 /* holdout: fold 0 is what was held out; cv: every row was held out once */
                 for (size_t i = 0; i < table.nrows; i++)
                     mask[i] = cv >= 2 ? 1 : folds[i] == 0;
-                if (score_current(cur, &table, mask, metric, &cur_v, &gerr) != 0) {
+                if (sml_model_metric_on(cur, &table, mask, metric, &cur_v, &gerr) != 0) {
                     code = cli_fail("fit", &gerr);
                     sml_model_free(cur);
                     goto out;
@@ -632,8 +541,7 @@ static int fit_once(cli_args *ap, int *published)
             sml_model_get_info(cur, &ci);
             sml_model_free(cur);
             double tol = sml_conf_double(a.conf, "gate_tolerance");
-            int hib = sml_metric_higher_is_better(metric);
-            int pass = isnan(cur_v) || (hib ? cand_v >= cur_v - tol : cand_v <= cur_v + tol);
+            int pass = sml_gate_pass(metric, cand_v, cur_v, tol);
             printf("promotion gate (%s on %s): candidate %.6f, current version %llu %.6f, tolerance %g: %s\n",
                    sml_metric_name(metric), gate_data ? gate_data : "the held-out rows", cand_v,
                    (unsigned long long)ci.version, cur_v, tol, pass ? "passed" : "REJECTED");

@@ -75,6 +75,20 @@ double sml_get_f64(sml_cursor *c)
     return d;
 }
 
+int sml_get_f64s(sml_cursor *c, double *out, size_t n)
+{
+    if (n > SIZE_MAX / 8 || !need(c, n * 8))
+        return -1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(out, c->p, n * 8); /* the encoding is little-endian IEEE 754: on such a host, a plain copy */
+    c->p += n * 8;
+#else
+    for (size_t i = 0; i < n; i++)
+        out[i] = sml_get_f64(c);
+#endif
+    return c->failed ? -1 : 0;
+}
+
 char *sml_get_str(sml_cursor *c)
 {
     uint32_t n = sml_get_u32(c);
@@ -126,11 +140,38 @@ int sml_get_bytes(sml_cursor *c, void *out, size_t len)
 #define R64(n) R16(n), R16(n + 16), R16(n + 32), R16(n + 48)
 static const uint32_t crc_table[256] = {R64(0u), R64(64u), R64(128u), R64(192u)};
 
-uint32_t sml_crc32c(uint32_t crc, const void *data, size_t len)
+static uint32_t crc32c_table(uint32_t crc, const uint8_t *p, size_t len)
 {
-    const uint8_t *p = data;
-    crc = ~crc;
     while (len--)
         crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-    return ~crc;
+    return crc;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* SSE4.2's crc32 instruction computes CRC-32C 8 bytes at a time: a 2^20-weight model (8 MB) is checked in about
+ * a millisecond instead of tens (the byte table), which is most of a hot swap's load time. */
+__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, const uint8_t *p, size_t len)
+{
+    uint64_t c = crc;
+    for (; len >= 8; len -= 8, p += 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        c = __builtin_ia32_crc32di(c, v);
+    }
+    crc = (uint32_t)c;
+    while (len--)
+        crc = __builtin_ia32_crc32qi(crc, *p++);
+    return crc;
+}
+#define SML_HAVE_CRC32C_HW 1
+#endif
+
+uint32_t sml_crc32c(uint32_t crc, const void *data, size_t len)
+{
+    crc = ~crc;
+#ifdef SML_HAVE_CRC32C_HW
+    if (__builtin_cpu_supports("sse4.2"))
+        return ~crc32c_sse42(crc, data, len);
+#endif
+    return ~crc32c_table(crc, data, len);
 }

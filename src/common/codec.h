@@ -32,6 +32,8 @@ uint8_t sml_get_u8(sml_cursor *c);
 uint32_t sml_get_u32(sml_cursor *c);
 uint64_t sml_get_u64(sml_cursor *c);
 double sml_get_f64(sml_cursor *c);
+/* n doubles at once into out (a model's weights); returns 0, or -1 (and c->failed) when fewer bytes are left. */
+int sml_get_f64s(sml_cursor *c, double *out, size_t n);
 /* Returns a malloc'd NUL-terminated copy (NULL for the NULL marker, or on failure: check c->failed). */
 char *sml_get_str(sml_cursor *c);
 /* A count that must be at most max and leave room for at least min_bytes_each per element. */

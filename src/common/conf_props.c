@@ -73,15 +73,16 @@ const sml_prop sml_conf_table[] = {
     {"holdout", SML_PROP_DOUBLE, "0", 0, 0.9, NULL, "fit", "Fraction of rows held out for validation (with --cv 0)"},
     {"grid", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit",
       "Hyper-parameter grid, e.g. \"l2=0.001,0.01,0.1 l1=0,0.001\"; the best setting is refitted on all the data"},
-    {"metric", SML_PROP_ENUM, "auto", NO_RANGE, "auto|auc|logloss|accuracy|f1|rmse|mae|r2", "fit eval report",
+    {"metric", SML_PROP_ENUM, "auto", NO_RANGE, "auto|auc|logloss|accuracy|f1|rmse|mae|r2", "fit eval report run",
       "Metric that chooses the best setting (auto: auc for classification, rmse for regression); report: the metric "
-      "drawn (auto: logloss for classification, rmse for regression)"},
-    {"gate", SML_PROP_BOOL, "false", NO_RANGE, NULL, "fit",
+      "drawn (auto: logloss for classification, rmse for regression); run: the metric of the promotion gate"},
+    {"gate", SML_PROP_BOOL, "false", NO_RANGE, NULL, "fit run",
       "Promotion gate: publish only if, on the held-out rows, the candidate's --metric is not worse than the current "
-      "model's by more than --gate-tolerance (needs --holdout or --cv)"},
-    {"gate_data", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit",
+      "model's by more than --gate-tolerance (fit: needs --holdout, --cv or --gate-data; run: gates --publish-every "
+      "and needs --gate-data)"},
+    {"gate_data", SML_PROP_STRING, NULL, NO_RANGE, NULL, "fit run",
       "Fixed validation file for the promotion gate: candidate and current model are both scored on it"},
-    {"gate_tolerance", SML_PROP_DOUBLE, "0", 0, 1e9, NULL, "fit", "How much worse than the current model a candidate may be"},
+    {"gate_tolerance", SML_PROP_DOUBLE, "0", 0, 1e9, NULL, "fit run", "How much worse than the current model a candidate may be"},
     {"every", SML_PROP_DURATION, NULL, 1, 8.64e9, NULL, "fit",
       "Refit periodically (instead of cron): re-read the data, train, gate, publish; until SIGINT/SIGTERM"},
     {"window_rows", SML_PROP_INT, "0", 0, 9.2e18, NULL, "fit", "Train on the newest N rows of the data only (0: all)"},

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "streamml/num.h"
@@ -129,8 +130,16 @@ int sml_strbuf_read_file(sml_strbuf *sb, const char *path, size_t max, sml_error
     if (fd < 0)
         return sml_fail(err, errno == ENOENT ? SML_ENOTFOUND : SML_EIO, "%s: cannot open: %s", path,
                         strerror(errno));
+    /* room for the whole file at once (plus one byte to see the end): a large model is read without a chain of
+     * reallocations, each copying what was read so far */
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size <= max &&
+        sml_strbuf_grow(sb, (size_t)st.st_size + 1)) {
+        close(fd);
+        return sml_fail(err, SML_ENOMEM, "%s: out of memory", path);
+    }
     for (;;) {
-        if (sml_strbuf_grow(sb, 65536)) {
+        if (sb->cap - sb->len < 2 && sml_strbuf_grow(sb, 65536)) {
             rc = sml_fail(err, SML_ENOMEM, "%s: out of memory", path);
             break;
         }

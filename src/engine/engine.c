@@ -7,8 +7,9 @@
  *              are processed like the rest;
  *   chunk      what the source has now (at most what the batch still takes): transform, then per record score,
  *              write, and learn (prequential);
- *   batch      closes on batch_size records or batch_interval: sink flushed, metrics line, progress, checkpoint
- *              and publish when due;
+ *   batch      closes on batch_size records or batch_interval, or early when the watched store has a new current
+ *              version (swapped in right after): sink flushed, metrics line, progress, checkpoint and publish
+ *              (through the promotion gate with --gate) when due;
  *   state      one checkpoint file written atomically: counters, pipeline, learner, metric accumulators, source
  *              position; a restart seeks the source there and continues bit for bit.
  */
@@ -41,6 +42,7 @@
 #include "streamml/store.h"
 #include "streamml/parquet.h"
 #include "streamml/textout.h"
+#include "streamml/train.h"
 
 #define CHUNK_ROWS 4096
 #define AUC_BINS 1000
@@ -198,6 +200,12 @@ struct sml_engine {
     size_t kafka_nprops;
     char **csv_columns;         /* --csv-columns (Kafka CSV messages) */
     char *key_column;           /* --key-column (Kafka sink) */
+    /* --publish-every through the promotion gate (gate_check) */
+    int gate;
+    char *gate_data;
+    double gate_tolerance;
+    char gate_metric[16];
+    sml_table gate_rows;        /* --gate-data, read at the first publish */
 
     /* parts */
     sml_source src;
@@ -339,6 +347,8 @@ void sml_engine_free(sml_engine *e)
     free(e->kafka_props);
     sml_list_free(e->csv_columns);
     free(e->key_column);
+    free(e->gate_data);
+    sml_table_release(&e->gate_rows);
     sml_batch_release(&e->chunk);
     sml_examples_release(&e->ex);
     sml_examples_release(&e->spark);
@@ -530,7 +540,9 @@ static int set_layout(sml_engine *e, sml_error *err)
     }
     if (e->src.kind->set_columns(e->src.st, (const char *const *)e->names, e->types, e->optional, e->ncols, err) != 0)
         return err ? err->code : SML_EINVAL;
-    if (!(e->theta = calloc(sml_pipeline_dim(e->pipeline) + 2, sizeof *e->theta)))
+    /* the learner's weights gathered for tracing and publishing: scoring alone needs none (and a hot swap of a
+     * large model would clear them for nothing) */
+    if (e->learn && !(e->theta = calloc(sml_pipeline_dim(e->pipeline) + 2, sizeof *e->theta)))
         return sml_fail(err, SML_ENOMEM, "out of memory");
     return sml_batch_setup(&e->chunk, (const char *const *)e->names, e->types, e->ncols, CHUNK_ROWS, err);
 }
@@ -623,6 +635,23 @@ static int open_outputs(sml_engine *e, sml_error *err)
     return 0;
 }
 
+/* --gate for --publish-every: a stream has no held-out rows, so the gate scores on a fixed --gate-data file. */
+static int read_gate_settings(sml_engine *e, const sml_conf *c, sml_error *err)
+{
+    e->gate = sml_conf_bool(c, "gate");
+    if (!e->gate)
+        return 0;
+    if (!e->publish_every_ms)
+        return sml_fail(err, SML_EINVAL, "--gate gates what --publish-every publishes: give --publish-every DURATION");
+    if (!sml_conf_str(c, "gate_data"))
+        return sml_fail(err, SML_EINVAL, "the promotion gate of run needs validation rows: --gate-data FILE");
+    if (!(e->gate_data = strdup(sml_conf_str(c, "gate_data"))))
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    e->gate_tolerance = sml_conf_double(c, "gate_tolerance");
+    snprintf(e->gate_metric, sizeof e->gate_metric, "%s", sml_conf_str(c, "metric"));
+    return 0;
+}
+
 int sml_engine_new(const sml_conf *conf, sml_engine **out, sml_error *err)
 {
     sml_engine *e = calloc(1, sizeof *e);
@@ -632,7 +661,7 @@ int sml_engine_new(const sml_conf *conf, sml_engine **out, sml_error *err)
         return sml_fail(err, SML_ENOMEM, "out of memory");
     atomic_init(&e->stop, 0);
     e->t_start = mono_now();
-    if ((rc = read_settings(e, conf, err)) != 0)
+    if ((rc = read_settings(e, conf, err)) != 0 || (rc = read_gate_settings(e, conf, err)) != 0)
         goto fail;
     if (e->model_uri && (rc = sml_model_load(e->model_uri, &e->model, err)) != 0)
         goto fail;
@@ -1044,6 +1073,43 @@ out:
 
 /* ------------------------------------------------------------------ batches */
 
+/* The promotion gate before publishing the online model: candidate and current version scored on --gate-data with
+ * --metric; *pass = 0 when the candidate is worse by more than --gate-tolerance (logged with both figures). */
+static int gate_check(sml_engine *e, sml_store *st, const sml_model *cand, int *pass, sml_error *err)
+{
+    sml_model *cur = NULL;
+    sml_metric metric;
+    double cand_v, cur_v;
+    int rc;
+    *pass = 1;
+    if (!strcmp(e->gate_metric, "auto"))
+        metric = e->classification ? SML_METRIC_AUC : SML_METRIC_RMSE;
+    else if (sml_metric_from_name(e->gate_metric, &metric) != 0 ||
+             sml_metric_for_classification(metric) != e->classification)
+        return sml_fail(err, SML_EINVAL, "--metric %s does not suit this task", e->gate_metric);
+    if (!e->gate_rows.nrows) {
+        sml_reader_opts ro = SML_READER_OPTS_INIT;
+        if ((rc = sml_table_read_for(e->gate_data, &ro, cand, &e->gate_rows, err)) != 0)
+            return rc;
+    }
+    if ((rc = sml_store_load(st, 0, &cur, err)) == SML_ENOTFOUND)
+        return 0; /* nothing current yet: the first version needs no gate */
+    if (rc)
+        return rc;
+    sml_model_info ci;
+    sml_model_get_info(cur, &ci);
+    if ((rc = sml_model_metric_on(cand, &e->gate_rows, NULL, metric, &cand_v, err)) == 0 &&
+        (rc = sml_model_metric_on(cur, &e->gate_rows, NULL, metric, &cur_v, err)) == 0) {
+        *pass = sml_gate_pass(metric, cand_v, cur_v, e->gate_tolerance);
+        logf_(e, *pass ? SML_LOG_LEVEL_INFO : SML_LOG_LEVEL_WARN,
+              "promotion gate (%s on %s): online model %.6f, current version %llu %.6f, tolerance %g: %s",
+              sml_metric_name(metric), e->gate_data, cand_v, (unsigned long long)ci.version, cur_v, e->gate_tolerance,
+              *pass ? "passed" : "REJECTED, not published");
+    }
+    sml_model_free(cur);
+    return rc;
+}
+
 static int publish(sml_engine *e, sml_error *err)
 {
     sml_pipeline *p;
@@ -1063,7 +1129,12 @@ static int publish(sml_engine *e, sml_error *err)
                     (unsigned long long)e->learned, (unsigned long long)e->records);
     sml_model_set_json(m, SML_MODEL_SUMMARY, s.buf, NULL);
     sml_strbuf_release(&s);
-    if ((rc = sml_store_open(e->store_uri, 1, &st, err)) == 0 && (rc = sml_store_publish(st, m, 1, &v, err)) == 0) {
+    int pass = 1;
+    if ((rc = sml_store_open(e->store_uri, 1, &st, err)) == 0 && e->gate)
+        rc = gate_check(e, st, m, &pass, err);
+    if (!pass || rc)
+        e->t_last_publish = mono_now(); /* refused (or not checkable): try again after another period */
+    else if ((rc = sml_store_publish(st, m, 1, &v, err)) == 0) {
         logf_(e, SML_LOG_LEVEL_INFO, "published the online model as version %llu of %s", (unsigned long long)v,
               e->store_uri);
         e->t_last_publish = mono_now();
@@ -1447,7 +1518,7 @@ static void release_layout(sml_engine *e)
     e->ncols = e->nin = e->nkeep = 0;
 }
 
-/* Between batches: if the store has a new current version, load it and swap it in. A version that does not load
+/* After each chunk: if the store has a new current version, close the batch in flight and swap the new one in. A version that does not load
  * (corrupt, truncated, another task) is logged and skipped; the model in use keeps serving. */
 static int maybe_reload(sml_engine *e, sml_error *err)
 {
@@ -1461,6 +1532,9 @@ static int maybe_reload(sml_engine *e, sml_error *err)
     }
     if (rc == 0 || cur == e->failed_version || cur == e->model_version)
         return 0;
+    /* the batch in flight is closed now rather than when it fills: the swap waits for no one */
+    if (e->in_batch && (rc = close_batch(e, 0, err)) != 0)
+        return rc;
     sml_model *m = NULL;
     if (sml_store_load(sml_store_watch_store(e->watch), cur, &m, &perr) != 0) {
         logf_(e, SML_LOG_LEVEL_ERROR, "new model version %llu cannot be used: %s; version %llu keeps serving",
@@ -1589,13 +1663,13 @@ int sml_engine_run(sml_engine *e, sml_error *err)
                 break;
             if (e->in_batch >= e->batch_size && (rc = close_batch(e, 0, err)) != 0)
                 break;
-            if (e->watch && e->in_batch == 0 && (rc = maybe_reload(e, err)) != 0)
+            if (e->watch && (rc = maybe_reload(e, err)) != 0)
                 break;
             continue;
         }
         if (e->src.kind->done(e->src.st))
             break;
-        if (e->watch && e->in_batch == 0 && (rc = maybe_reload(e, err)) != 0)
+        if (e->watch && (rc = maybe_reload(e, err)) != 0)
             break;
         /* idle: flush a partial batch when its time is up, else wait for input */
         double waited_ms = e->have_batch_first ? secs_between(&e->t_batch_first, &now) * 1000 : 0;

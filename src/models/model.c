@@ -13,8 +13,9 @@
 #include "models/model_int.h"
 #include "streamml/num.h"
 
-int sml_model_new(sml_pipeline *p, const char *loss, const double *weights, size_t dim, int has_intercept,
-                  double intercept, sml_model **out, sml_error *err)
+/* Builds a model; with take, `weights` becomes the model's own array (freed here on failure) instead of a copy. */
+static int model_build(sml_pipeline *p, const char *loss, double *weights, int take, size_t dim, int has_intercept,
+                       double intercept, sml_model **out, sml_error *err)
 {
     sml_model *m = NULL;
     int rc;
@@ -44,7 +45,7 @@ int sml_model_new(sml_pipeline *p, const char *loss, const double *weights, size
                       task == SML_TASK_CLASSIFICATION ? "classification" : "regression");
         goto fail;
     }
-    if (!(m = calloc(1, sizeof *m)) || !(m->weights = malloc((dim ? dim : 1) * sizeof *m->weights))) {
+    if (!(m = calloc(1, sizeof *m)) || !(m->weights = take ? weights : malloc((dim ? dim : 1) * sizeof *m->weights))) {
         free(m);
         m = NULL;
         rc = sml_fail(err, SML_ENOMEM, "out of memory");
@@ -53,7 +54,9 @@ int sml_model_new(sml_pipeline *p, const char *loss, const double *weights, size
     atomic_init(&m->refs, 1);
     m->pipeline = p;
     m->loss = l;
-    if (dim)
+    if (take)
+        weights = NULL;
+    else if (dim)
         memcpy(m->weights, weights, dim * sizeof *weights);
     m->dim = dim;
     m->has_intercept = has_intercept;
@@ -64,7 +67,21 @@ int sml_model_new(sml_pipeline *p, const char *loss, const double *weights, size
     return 0;
 fail:
     sml_pipeline_free(p);
+    if (take)
+        free(weights);
     return rc;
+}
+
+int sml_model_new(sml_pipeline *p, const char *loss, const double *weights, size_t dim, int has_intercept,
+                  double intercept, sml_model **out, sml_error *err)
+{
+    return model_build(p, loss, (double *)weights, 0, dim, has_intercept, intercept, out, err);
+}
+
+int sml_model_new_taking(sml_pipeline *p, const char *loss, double *weights, size_t dim, int has_intercept,
+                         double intercept, sml_model **out, sml_error *err)
+{
+    return model_build(p, loss, weights, 1, dim, has_intercept, intercept, out, err);
 }
 
 sml_model *sml_model_ref(sml_model *m)

@@ -20,4 +20,9 @@ struct sml_model {
     uint64_t version;
     unsigned format_major, format_minor;
 };
+
+/* sml_model_new that takes `weights` (malloc'd, dim of them) as the model's own, also on failure: loading a large
+ * model then copies its weights once less. */
+int sml_model_new_taking(sml_pipeline *p, const char *loss, double *weights, size_t dim, int has_intercept,
+                         double intercept, sml_model **out, sml_error *err);
 #endif

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -414,9 +415,17 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 static void *reload_loop(void *arg)
 {
     sml_server *s = arg;
+    uint64_t failed = 0; /* a version that did not load: not retried until another one comes */
     while (!atomic_load(&s->stopping)) {
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
+        /* sleep until the store's notification (inotify, SUBSCRIBE) arrives, so a swap starts at once; the
+         * timeout bounds the wait for a stop request and for the periodic check */
+        struct pollfd pfd = {sml_store_watch_fd(s->watch), POLLIN, 0};
+        if (pfd.fd >= 0) {
+            poll(&pfd, 1, 20);
+        } else {
+            struct timespec ts = {0, 20 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
         sml_model *m = current_model(s);
         sml_model_info info;
         sml_model_get_info(m, &info);
@@ -424,14 +433,14 @@ static void *reload_loop(void *arg)
         uint64_t cur;
         sml_error err = SML_ERROR_INIT;
         int rc = sml_store_watch_poll(s->watch, info.version, &cur, &err);
-        if (rc <= 0)
+        if (rc <= 0 || cur == failed)
             continue;
         double t0 = now_s();
         sml_model *nm = NULL;
         if (sml_store_load(sml_store_watch_store(s->watch), cur, &nm, &err) != 0) {
             slog(s, 0, "new model version %llu cannot be used: %s; version %llu keeps serving",
                  (unsigned long long)cur, err.msg, (unsigned long long)info.version);
-            /* do not retry it until another version comes */
+            failed = cur;
             continue;
         }
         pthread_mutex_lock(&s->lock);

@@ -111,8 +111,7 @@ static int decode_linm(sml_cursor *c, char **loss, int *has_icpt, double *icpt, 
     *w = malloc((*dim ? *dim : 1) * sizeof **w);
     if (!*w)
         return -1;
-    for (size_t i = 0; i < *dim; i++)
-        (*w)[i] = sml_get_f64(c);
+    sml_get_f64s(c, *w, *dim);
     return c->failed ? -1 : 0;
 }
 
@@ -203,8 +202,9 @@ int sml_model_decode(const void *data, size_t len, const char *source, sml_model
         goto out;
     }
     sml_model *m;
-    rc = sml_model_new(pipe, loss, w, dim, has_icpt, icpt, &m, err);
+    rc = sml_model_new_taking(pipe, loss, w, dim, has_icpt, icpt, &m, err);
     pipe = NULL; /* taken, also on failure */
+    w = NULL;
     if (rc) {
         sml_error_prefix(err, "%s", source);
         goto out;
