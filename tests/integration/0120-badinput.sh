@@ -8,7 +8,7 @@ B="$SML_ROOT/tests/badinput"
 M="$SML_ROOT/tests/golden/loans-1.0.smlm"
 SAN=${SML_SANITIZED:-0}
 LIMIT_MB=256 # address space (plain build) or peak RSS (ASan, where a virtual limit cannot work)
-[ "$SAN" = 1 ] && LIMIT_MB=600
+
 peak_kb=0 runs=0
 
 # bounded CODE cmd...: runs cmd under a timeout and the memory limit, checks its exit code (a signal, a timeout or
