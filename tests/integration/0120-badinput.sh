@@ -172,4 +172,50 @@ done <"$T/cuts"
 [ "$ncuts" = 24 ] || fail "expected 24 cuts of the 7-section golden model, got $ncuts"
 bounded 0 "$SML" predict --model "$M" "$SML_ROOT/tests/golden/score-input.csv" -o "$T/o.csv"
 
-echo "figure: bad inputs: $runs runs (schema/predict/run/inspect/serve), $ncuts model cuts, none crashed or hung; peak RSS $((peak_kb / 1024)) MB (limit $LIMIT_MB MB)"
+# the corpus as HTTP request bodies of serve (CSV bodies; numbers.jsonl as a JSON array): 200 or a 400 naming
+# body:line:column -- and serve stays up, with bounded memory, after a 100 MB body (413)
+"$SML" serve --model "$M" --listen 127.0.0.1:0 2>"$T/serve.err" &
+spid=$!
+trap 'kill $spid 2>/dev/null || true; rm -rf "$T"' EXIT
+for _ in $(seq 200); do grep -q 'port [0-9]' "$T/serve.err" && break; sleep 0.05; done
+port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/serve.err")
+[ -n "$port" ] || fail "serve did not start: $(cat "$T/serve.err")"
+/usr/bin/python3 - "$port" "$B" <<'PY' || fail "serve with bad bodies"
+import json, os, sys, urllib.error, urllib.request
+port, B = int(sys.argv[1]), sys.argv[2]
+def post(body, ctype="text/csv"):
+    r = urllib.request.Request(f"http://127.0.0.1:{port}/predict", data=body, headers={"Content-Type": ctype})
+    try:
+        with urllib.request.urlopen(r, timeout=60) as f:
+            return f.status, f.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+want = {  # file: (status, text in the answer)
+    "garbage.bin": (400, "body:"), "empty.csv": (200, '"predictions": []'), "blank-lines.csv": (200, '"predictions": []'),
+    "bom.csv": (200, '"model_version"'), "unterminated-quote.csv": (400, "body:5:19: unterminated quoted field"),
+    "invalid-utf8.csv": (400, "body:4:5: invalid UTF-8"), "column-count.csv": (400, "body:4:4: expected 14 fields, got 2"),
+    "numbers.csv": (400, 'body:9:15: column "int.rate": expected a number, got "0x1p3"'),
+    "duplicate-header.csv": (400, 'body:1:37: duplicate column name "fico" in the header (fields 3 and 5)'),
+}
+for name, (status, text) in want.items():
+    st, body = post(open(os.path.join(B, name), "rb").read())
+    answer = json.loads(body)
+    assert st == status and text in (answer["error"] if st != 200 else body), (name, st, body[:300])
+lines = open(os.path.join(B, "numbers.jsonl")).read().split("\n")
+st, body = post(("[" + lines[0] + "," + lines[-2] + "]").encode(), "application/json")
+assert st == 200 and len(json.loads(body)["predictions"]) == 2, body
+st, body = post(("[" + ",".join(l for l in lines if l) + "]").encode(), "application/json")
+assert st == 400 and "body:" in body, body
+st, body = post(b"a" * 100_000_000)
+assert st == 413, (st, body[:200])
+st, body = post(open(os.path.join(B, "bom.csv"), "rb").read())
+assert st == 200 and len(json.loads(body)["predictions"]) == 3, body
+PY
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$spid/status")
+[ "$rss" -le $((LIMIT_MB * 1024)) ] || fail "serve's peak RSS $rss KB after a 100 MB body"
+[ "$rss" -gt "$peak_kb" ] && peak_kb=$rss
+echo "figure: serve after a 100 MB body (413): peak RSS $((rss / 1024)) MB"
+kill "$spid"
+runs=$((runs + 13))
+
+echo "figure: bad inputs: $runs runs (schema/predict/run/inspect/serve and HTTP bodies), $ncuts model cuts, none crashed or hung; peak RSS $((peak_kb / 1024)) MB (limit $LIMIT_MB MB)"
