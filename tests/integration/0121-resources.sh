@@ -100,6 +100,10 @@ PY
 fill
 expect_exit 2 full "$SML" run --model "$D/store" --from "$T/data.csv" --to "$D/o2.csv"
 grep -q "$D/o2.csv.*$nospace" "$T/stderr" || { cat "$T/stderr" >&2; fail "file sink on a full disk: message"; }
+# a partitioned sink: parts are written aside and renamed, so a failed part never shows (nor its temp file)
+expect_exit 2 full "$SML" run --model "$D/store" --from "$T/data.csv" --to "dir:$D/parts" --batch-size 2000
+grep -q "$D/parts/.*$nospace" "$T/stderr" || { cat "$T/stderr" >&2; fail "dir: sink on a full disk: message"; }
+[ -z "$(find "$D/parts" -name '*.tmp' -o -name 'part-*' -size 0)" ] || fail "dir: sink left partial files: $(find "$D/parts")"
 unfill
 
 # ---------------------------------------------------------------- permissions
