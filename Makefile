@@ -108,11 +108,15 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_SECONDS ?= 300
 FUZZ_FLAGS := $(CSTD) -O1 -g -Iinclude -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-build-fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(LIB_SRC) $(HEADERS)
+# the library is compiled once for every target (instrumented objects under build-fuzz/obj), then linked per target
+FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+.SECONDARY: $(FUZZ_OBJ)
+build-fuzz/obj/%.o: %.c $(HEADERS) $(wildcard src/*/*.h) build-fuzz/gen/num_pow5.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -Ibuild-fuzz/gen -c -o $@ $<
+build-fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_OBJ) $(HEADERS) $(wildcard src/*/*.h)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lsnappy -lm -lpthread
-$(FUZZ_BIN): build-fuzz/gen/num_pow5.h
-$(FUZZ_BIN): FUZZ_FLAGS += -Ibuild-fuzz/gen
+	clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lsnappy -lm -lpthread
 fuzz-build: $(FUZZ_BIN)
 fuzz-short: $(FUZZ_BIN)
 	tests/fuzz/run.sh short $(FUZZ_BIN)

@@ -557,9 +557,10 @@ static int fit_once(cli_args *ap, int *published)
         }
     }
     if (store_uri) {
-        sml_store *st;
+        sml_store *st = NULL;
         uint64_t version;
         if (sml_store_open(store_uri, 1, &st, &err) != 0 || sml_store_publish(st, model, 1, &version, &err) != 0) {
+            sml_store_close(st);
             if (err.code == 0)
                 err.code = SML_EIO;
             code = cli_fail("fit", &err);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parse/parse_int.h"
+
 #define CHUNK (1u << 20)
 
 struct sml_input {
@@ -113,6 +115,8 @@ int sml_input_columns(sml_input *in, const char *const **names, size_t *n, sml_e
 {
     for (;;) {
         int rc = sml_reader_columns(in->reader, names, n);
+        if (rc < 0 && rc != SML_EAGAIN) /* a bad header: the reader kept the reason */
+            return sml_fail(err, rc, "%s", in->reader->fatal.code ? in->reader->fatal.msg : "cannot read the header");
         if (rc != SML_EAGAIN)
             return rc;
         if (in->eof) {

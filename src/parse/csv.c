@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "common/num_fast.h"
+#include "common/strmap.h"
 #include "parse/parse_int.h"
 #include "streamml/num.h"
 
@@ -222,6 +223,40 @@ static int split_header(sml_reader *r, const char *p, const char *e)
     }
 }
 
+/* A header naming a column twice would leave it ambiguous which field a feature reads: refused, naming both
+ * fields. Returns the index of the second one (and *first) or -1; -2 when out of memory. */
+static long header_duplicate(const sml_reader *r, size_t *first)
+{
+    sml_strmap seen = SML_STRMAP_INIT;
+    long dup = -1;
+    for (size_t i = 0; i < r->nheader && dup == -1; i++) {
+        int inserted;
+        uint32_t *v = sml_strmap_put(&seen, r->header[i], strlen(r->header[i]), (uint32_t)i, &inserted);
+        if (!v)
+            dup = -2;
+        else if (!inserted) {
+            *first = *v;
+            dup = (long)i;
+        }
+    }
+    sml_strmap_release(&seen);
+    return dup;
+}
+
+/* The 1-based byte column where field `field` of the record [p, e) starts. */
+static size_t field_column(const sml_reader *r, const char *p, const char *e, size_t field)
+{
+    const char *s = p;
+    int quoted = 0;
+    for (; p < e && field; p++) {
+        if (*p == '"')
+            quoted = !quoted;
+        else if (*p == r->opts.delimiter && !quoted)
+            field--;
+    }
+    return (size_t)(p - s) + 1;
+}
+
 static int untyped_outputs(sml_reader *r)
 {
     free(r->sinks);
@@ -283,6 +318,16 @@ static int csv_prepare(sml_reader *r, sml_error *err)
     if (e > rec && split_header(r, rec, e) < 0)
         return sml_fail(err, SML_ENOMEM, "%s: out of memory reading the header", r->source_name);
     if (r->opts.header && e > rec) {
+        size_t first = 0;
+        long dup = header_duplicate(r, &first);
+        if (dup == -2)
+            return sml_fail(err, SML_ENOMEM, "%s: out of memory reading the header", r->source_name);
+        if (dup >= 0) {
+            sml_fail(&r->fatal, SML_EPARSE, "%s:%llu:%zu: duplicate column name \"%.80s\" in the header (fields %zu and %ld)",
+                     r->source_name, (unsigned long long)r->line, field_column(r, rec, e, (size_t)dup), r->header[dup],
+                     first + 1, dup + 1);
+            return sml_fail(err, SML_EPARSE, "%s", r->fatal.msg);
+        }
         r->pos = (size_t)(e - r->buf) + (k >= 0);
         r->line += st.lines + 1;
         r->prev_cr = k >= 0 && *e == '\r';

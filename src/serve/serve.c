@@ -30,6 +30,7 @@
 
 #include "common/strbuf.h"
 #include "io/io_int.h"
+#include "serve/serve_int.h"
 #include "streamml/model.h"
 #include "streamml/parse.h"
 #include "streamml/store.h"
@@ -162,15 +163,18 @@ static int array_to_lines(sml_strbuf *b)
     return closed ? 1 : -1;
 }
 
-static enum MHD_Result predict(sml_server *s, struct MHD_Connection *c, request *rq)
+unsigned sml_serve_predict_body(sml_model *m, sml_strbuf *body, int csv, sml_strbuf *out, size_t *nscored, char *msg,
+                                size_t msgcap)
 {
-    const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-    int csv = ctype && (strstr(ctype, "text/csv") || strstr(ctype, "application/csv"));
     int is_array = 0;
-    if (!csv && (is_array = array_to_lines(&rq->body)) < 0)
-        return reply_error(s, c, 400, "body: expected a JSON object, a JSON array of objects, or CSV with "
-                                      "Content-Type: text/csv");
-    sml_model *m = current_model(s);
+    *nscored = 0;
+    if (msgcap)
+        msg[0] = 0;
+    if (!csv && (is_array = array_to_lines(body)) < 0) {
+        snprintf(msg, msgcap, "body: expected a JSON object, a JSON array of objects, or CSV with "
+                              "Content-Type: text/csv");
+        return 400;
+    }
     sml_model_info info;
     sml_model_get_info(m, &info);
     const char *const *names;
@@ -184,44 +188,41 @@ static enum MHD_Result predict(sml_server *s, struct MHD_Connection *c, request 
     sml_reader *r = sml_reader_new(&ro, &err);
     sml_batch b = SML_BATCH_INIT;
     sml_examples ex = SML_EXAMPLES_INIT;
-    sml_strbuf out = SML_STRBUF_INIT;
     double *score = NULL;
-    enum MHD_Result res;
     unsigned status = 200;
-    char msg[400] = "";
     size_t nrec = 0;
     if (!optional || !r) {
         status = 500;
-        snprintf(msg, sizeof msg, "out of memory");
+        snprintf(msg, msgcap, "out of memory");
         goto done;
     }
     memset(optional, 1, nin); /* absent features are missing (imputed as in training) */
     if (sml_reader_set_columns(r, names, types, optional, nin, &err) != 0 ||
-        sml_reader_feed(r, rq->body.buf ? rq->body.buf : "", rq->body.len, &err) != 0 || sml_reader_end(r, &err) != 0) {
+        sml_reader_feed(r, body->buf ? body->buf : "", body->len, &err) != 0 || sml_reader_end(r, &err) != 0) {
         status = 400;
-        snprintf(msg, sizeof msg, "%s", err.msg);
+        snprintf(msg, msgcap, "%s", err.msg);
         goto done;
     }
-    sml_strbuf_addf(&out, is_array || csv ? "{\"model_version\": %llu, \"predictions\": [" : "{",
+    sml_strbuf_addf(out, is_array || csv ? "{\"model_version\": %llu, \"predictions\": [" : "{",
                     (unsigned long long)info.version);
     for (;;) {
         int n = sml_reader_next(r, &b, &err);
         if (n < 0) {
             status = 400;
-            snprintf(msg, sizeof msg, "%s", err.msg);
+            snprintf(msg, msgcap, "%s", err.msg);
             goto done;
         }
         if (n == 0)
             break;
         if (b.nbad) { /* a malformed record fails the request, naming it */
-            sml_bad_row_format(r, &b, 0, msg, sizeof msg);
+            sml_bad_row_format(r, &b, 0, msg, msgcap);
             status = 400;
             goto done;
         }
         double *ns = realloc(score, (b.nrows ? b.nrows : 1) * sizeof *score);
         if (!ns || sml_pipeline_transform(sml_model_pipeline(m), &b, &ex, &err) != 0) {
             status = 500;
-            snprintf(msg, sizeof msg, "%s", ns ? err.msg : "out of memory");
+            snprintf(msg, msgcap, "%s", ns ? err.msg : "out of memory");
             if (ns)
                 score = ns;
             goto done;
@@ -230,45 +231,60 @@ static enum MHD_Result predict(sml_server *s, struct MHD_Connection *c, request 
         sml_model_score_examples(m, &ex, score);
         for (size_t i = 0; i < b.nrows; i++, nrec++) {
             if (ex.flags[i] & SML_EX_BAD_X) {
-                snprintf(msg, sizeof msg, "body:%llu: a numeric feature is NaN or infinite", (unsigned long long)b.line[i]);
+                snprintf(msg, msgcap, "body:%llu: a numeric feature is NaN or infinite", (unsigned long long)b.line[i]);
                 status = 400;
                 goto done;
             }
             if (is_array || csv)
-                sml_strbuf_adds(&out, nrec ? ", {" : "{");
+                sml_strbuf_adds(out, nrec ? ", {" : "{");
             if (info.task == SML_TASK_CLASSIFICATION) {
                 const char *k = score[i] >= 0.5 ? info.positive : info.negative;
-                sml_strbuf_adds(&out, "\"prediction\": ");
-                sml_strbuf_add_json_str(&out, k, strlen(k));
-                sml_strbuf_adds(&out, ", \"probability\": ");
+                sml_strbuf_adds(out, "\"prediction\": ");
+                sml_strbuf_add_json_str(out, k, strlen(k));
+                sml_strbuf_adds(out, ", \"probability\": ");
             } else {
-                sml_strbuf_adds(&out, "\"prediction\": ");
+                sml_strbuf_adds(out, "\"prediction\": ");
             }
-            sml_strbuf_add_json_double(&out, score[i]);
+            sml_strbuf_add_json_double(out, score[i]);
             if (is_array || csv)
-                sml_strbuf_adds(&out, "}");
+                sml_strbuf_adds(out, "}");
             else
-                sml_strbuf_addf(&out, ", \"model_version\": %llu", (unsigned long long)info.version);
+                sml_strbuf_addf(out, ", \"model_version\": %llu", (unsigned long long)info.version);
         }
     }
     if (!is_array && !csv && nrec != 1) {
         status = 400;
-        snprintf(msg, sizeof msg, "body: expected one JSON object");
+        snprintf(msg, msgcap, "body: expected one JSON object");
         goto done;
     }
-    sml_strbuf_adds(&out, is_array || csv ? "]}\n" : "}\n");
-    atomic_fetch_add(&s->records, nrec);
+    sml_strbuf_adds(out, is_array || csv ? "]}\n" : "}\n");
+    *nscored = nrec;
 done:
-    if (status == 200)
-        res = reply(c, 200, "application/json", out.buf, out.len);
-    else
-        res = reply_error(s, c, status, msg);
-    sml_strbuf_release(&out);
     sml_examples_release(&ex);
     sml_batch_release(&b);
     sml_reader_free(r);
     free(optional);
     free(score);
+    return status;
+}
+
+static enum MHD_Result predict(sml_server *s, struct MHD_Connection *c, request *rq)
+{
+    const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    int csv = ctype && (strstr(ctype, "text/csv") || strstr(ctype, "application/csv"));
+    sml_model *m = current_model(s);
+    sml_strbuf out = SML_STRBUF_INIT;
+    char msg[400];
+    size_t nrec;
+    unsigned status = sml_serve_predict_body(m, &rq->body, csv, &out, &nrec, msg, sizeof msg);
+    enum MHD_Result res;
+    if (status == 200) {
+        atomic_fetch_add(&s->records, nrec);
+        res = reply(c, 200, "application/json", out.buf, out.len);
+    } else {
+        res = reply_error(s, c, status, msg);
+    }
+    sml_strbuf_release(&out);
     sml_model_free(m);
     return res;
 }

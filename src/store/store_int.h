@@ -25,6 +25,10 @@ typedef struct sml_store_kind {
 } sml_store_kind;
 
 extern const sml_store_kind sml_store_redis;
+/* Splits a redis store location "host:port[/prefix]" (after "redis://"): host into host[hostcap], the port
+ * (1..65535), the key prefix (points into location, or "streamml"). Returns 0 or SML_EINVAL naming the URI. */
+int sml_redis_uri_parse(const char *location, char *host, size_t hostcap, int *port, const char **prefix,
+                        sml_error *err);
 /* The kind a URI names and the location after its scheme ("dir:PATH" -> PATH, "redis://h:p/x" -> "h:p/x"). */
 const sml_store_kind *sml_store_kind_of(const char *uri, const char **location);
 

@@ -37,31 +37,44 @@ static int reply_fail(redis_store *r, redisReply *rep, const char *what, sml_err
     return rc;
 }
 
+int sml_redis_uri_parse(const char *location, char *host, size_t hostcap, int *port, const char **prefix,
+                        sml_error *err)
+{
+    const char *slash = strchr(location, '/');
+    const char *colon = strchr(location, ':');
+    if (!colon || (slash && colon > slash) || (size_t)(colon - location) >= hostcap)
+        return sml_fail(err, SML_EINVAL, "redis://%s: expected redis://host:port/prefix", location);
+    memcpy(host, location, (size_t)(colon - location));
+    host[colon - location] = 0;
+    int64_t p;
+    size_t plen = slash ? (size_t)(slash - colon - 1) : strlen(colon + 1);
+    if (sml_parse_int64(colon + 1, plen, &p) != 0 || p <= 0 || p > 65535)
+        return sml_fail(err, SML_EINVAL, "redis://%s: bad port", location);
+    *port = (int)p;
+    *prefix = slash && slash[1] ? slash + 1 : "streamml";
+    return 0;
+}
+
 static int redis_open(const char *location, int create, void **state, sml_error *err)
 {
     (void)create;
     /* location: "host:port/prefix" (the "redis://" is gone) */
     char host[256];
-    const char *slash = strchr(location, '/');
-    const char *colon = strchr(location, ':');
-    if (!colon || (slash && colon > slash) || (size_t)(colon - location) >= sizeof host)
-        return sml_fail(err, SML_EINVAL, "redis://%s: expected redis://host:port/prefix", location);
-    memcpy(host, location, (size_t)(colon - location));
-    host[colon - location] = 0;
-    int64_t port;
-    size_t plen = slash ? (size_t)(slash - colon - 1) : strlen(colon + 1);
-    if (sml_parse_int64(colon + 1, plen, &port) != 0 || port <= 0 || port > 65535)
-        return sml_fail(err, SML_EINVAL, "redis://%s: bad port", location);
+    int port;
+    const char *prefix;
+    int rc = sml_redis_uri_parse(location, host, sizeof host, &port, &prefix, err);
+    if (rc)
+        return rc;
     redis_store *r = calloc(1, sizeof *r);
-    if (!r || !(r->prefix = strdup(slash && slash[1] ? slash + 1 : "streamml"))) {
+    if (!r || !(r->prefix = strdup(prefix))) {
         free(r);
         return sml_fail(err, SML_ENOMEM, "out of memory");
     }
     snprintf(r->where, sizeof r->where, "%s", location);
     struct timeval tv = {5, 0};
-    r->c = redisConnectWithTimeout(host, (int)port, tv);
+    r->c = redisConnectWithTimeout(host, port, tv);
     if (!r->c || r->c->err) {
-        int rc = sml_fail(err, SML_EIO, "redis://%s: cannot connect: %s", location, r->c ? r->c->errstr : "out of memory");
+        rc = sml_fail(err, SML_EIO, "redis://%s: cannot connect: %s", location, r->c ? r->c->errstr : "out of memory");
         redisFree(r->c);
         free(r->prefix);
         free(r);

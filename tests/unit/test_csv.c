@@ -559,6 +559,27 @@ static void test_loan_data(void)
     check_invariant(&o, NULL, data, 20000);
 }
 
+static void test_duplicate_header_names(void)
+{
+    sml_reader_opts o = csv_opts();
+    sml_reader *r = sml_reader_new(&o, NULL);
+    const char *const *names;
+    size_t n;
+    sml_error err = SML_ERROR_INIT;
+    sml_batch b = SML_BATCH_INIT;
+    sml_reader_feed(r, "\"fico\",b,fico\n1,2,3\n", 20, NULL);
+    CHECK_INT(sml_reader_columns(r, &names, &n), SML_EPARSE);
+    CHECK_INT(sml_reader_next(r, &b, &err), SML_EPARSE);
+    CHECK_STR(err.msg, "t.csv:1:10: duplicate column name \"fico\" in the header (fields 1 and 3)");
+    sml_batch_release(&b);
+    sml_reader_free(r);
+    o.header = 0; /* without a header the columns are c1, c2, ...: nothing to refuse */
+    r = sml_reader_new(&o, NULL);
+    sml_reader_feed(r, "x,x\n", 4, NULL);
+    CHECK_INT(sml_reader_columns(r, &names, &n), 0);
+    sml_reader_free(r);
+}
+
 int main(void)
 {
     RUN(test_header_and_untyped_columns);
@@ -576,6 +597,7 @@ int main(void)
     RUN(test_overlong_record_is_bad_and_skipped);
     RUN(test_100mb_line_uses_bounded_memory);
     RUN(test_gzip_and_zstd);
+    RUN(test_duplicate_header_names);
     RUN(test_loan_data);
     return UNIT_DONE();
 }
