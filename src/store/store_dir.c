@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/strbuf.h"
@@ -211,7 +212,8 @@ static int dir_publish(void *state, const void *data, size_t len, int make_curre
     dir_store *d = state;
     char tmp[4200], final[4200];
     int rc = 0;
-    snprintf(tmp, sizeof tmp, "%s/.publish-%ld-%p.tmp", d->path, (long)getpid(), (void *)&tmp);
+    /* one name per publishing thread (process and thread id): concurrent publishers never share it */
+    snprintf(tmp, sizeof tmp, "%s/.publish-%ld-%ld", d->path, (long)getpid(), (long)syscall(SYS_gettid));
     if ((rc = sml_write_file_atomic(tmp, data, len, err)) != 0)
         return sml_error_prefix(err, "model store %s", d->path);
     for (int attempt = 0; attempt < 1000; attempt++) {
