@@ -107,6 +107,8 @@ rp=$!; PIDS+=("$rp")
 # is always open then
 for _ in $(seq 100); do [ "$(tail -n +2 "$T/C.csv" 2>/dev/null | wc -l)" -gt 0 ] && break; sleep 0.1; done
 sleep "0.$((RANDOM % 9 + 1))"
+# records are still arriving (the replay runs), so C's current 1 s batch holds records it has not committed
+kill -0 "$rp" 2>/dev/null || fail "the replay ended before the kill: size the stream longer"
 kill -KILL "$PID_C"
 wait "$PID_C" 2>/dev/null || true
 wait_all D
