@@ -77,7 +77,7 @@ static const cli_command commands[] = {
      "rollback VERSION: make an older (readable) version current again. pin/unpin VERSION: protect a version\n"
      "(e.g. the base of a running --l2-to-base stream) from gc. gc: remove old versions, keeping the newest\n"
      "--keep-versions, the current one, the one before it (the rollback target) and pinned ones."},
-    {"replay", cmd_replay, "Play a CSV/JSONL dataset as a live stream (paced, looped) to a file, stdout or TCP",
+    {"replay", cmd_replay, "Play a CSV/JSONL dataset as a live stream (paced, looped) to a file, stdout, TCP or Kafka",
      "replay --data FILE|- --to URI [--rate N | --time-column COL [--speedup X] [--time-unit s|ms]] [--loop]\n"
      "       [--limit N] [--wait-clients N] [--client-buffer BYTES]",
      "Sends the records of a CSV or JSON-lines file (plain, .gz or .zst) as their original bytes: the CSV header\n"

@@ -112,7 +112,7 @@ const sml_prop sml_conf_table[] = {
       "kafka://host:port[,host:port]/topic?group=G&offset=earliest|latest (defaults: group streamml, earliest)"},
     {"to", SML_PROP_STRING, "-", NO_RANGE, NULL, "run replay",
       "Sink for predictions (run) or records (replay): a file (.csv/.jsonl), - (stdout), null:; run also "
-      "kafka://host:port[,host:port]/topic (one message per row, JSON lines unless --output-format csv); replay also "
+      "kafka://host:port[,host:port]/topic (one message per row, JSON lines unless --output-format csv); replay also kafka://host:port/topic (one message per record), "
       "tcp-listen://host:port (every client gets every record from when it connects) and tcp://host:port "
       "(reconnecting)"},
     {"dead_letter", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run",
@@ -159,8 +159,9 @@ const sml_prop sml_conf_table[] = {
     {"request_timeout", SML_PROP_DURATION, "30s", 1000, 8.64e7, NULL, "serve", "Idle connections are closed after this long"},
     {"csv_columns", SML_PROP_LIST, NULL, NO_RANGE, NULL, "run",
       "Kafka source: the fields of CSV messages, which carry no header (without it messages are JSON lines)"},
-    {"key_column", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run",
-      "Kafka sink: the message key is this output column's value (a --keep column, the label or prediction)"},
+    {"key_column", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run replay",
+      "Kafka sink: the message key is this output column's value (run: a --keep column, the label or prediction; "
+      "replay: an input column)"},
     /* ---- kafka-dev ---- */
     {"brokers", SML_PROP_INT, "1", 1, 16, NULL, "kafka-dev", "Brokers of the mock cluster"},
     {"partitions", SML_PROP_INT, "4", 1, 1000, NULL, "kafka-dev", "Partitions of each topic created"},

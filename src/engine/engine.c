@@ -242,6 +242,8 @@ struct sml_engine {
 
     /* counters and metrics */
     uint64_t records, labelled, learned, dead_letters, batches, in_batch, ckpt_records_at;
+    int have_ckpt; /* the state dir holds a checkpoint (restored or written) */
+    int in_head;   /* processing the head read for the schema: the source is already past rows not yet done */
     macc cum, cur;
     double lat_hist[LAT_BINS], lat_hist_batch[LAT_BINS];
     struct timespec t_start, t_batch_first, t_last_ckpt, t_last_publish;
@@ -967,6 +969,7 @@ static int write_checkpoint(sml_engine *e, sml_error *err)
     if (!rc) {
         e->t_last_ckpt = mono_now();
         e->ckpt_records_at = e->records;
+        e->have_ckpt = 1;
     }
     return rc;
 }
@@ -1279,16 +1282,18 @@ static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err)
         if (e->metrics && metrics_line(e, secs) != 0)
             return sml_fail(err, SML_EIO, "%s: writing metrics failed", e->metrics_path);
     }
-    int due = force_checkpoint ||
+    /* a source that commits (Kafka) is checkpointed before its first commit: a restart with no checkpoint would
+     * start from the group's committed offset with a fresh learner, skipping what was learned */
+    int due = !e->in_head && (force_checkpoint || (e->state_dir && e->src.kind->commit && !e->have_ckpt) ||
               (e->state_dir && (secs_between(&e->t_last_ckpt, &now) * 1000 >= (double)e->checkpoint_interval_ms ||
-                                (e->checkpoint_records && e->records - e->ckpt_records_at >= e->checkpoint_records)));
+                                (e->checkpoint_records && e->records - e->ckpt_records_at >= e->checkpoint_records))));
     /* the sink must hold everything the checkpoint covers and the source commits (Kafka: delivery reports) */
     if ((e->state_dir && due) || e->src.kind->commit || e->sink.kind == &sml_sink_kafka)
         if ((rc = e->sink.kind->flush(e->sink.st, durable, err)) != 0)
             return rc;
     if (e->state_dir && due && (rc = write_checkpoint(e, err)) != 0)
         return rc;
-    if (e->src.kind->commit && (rc = e->src.kind->commit(e->src.st, err)) != 0)
+    if (e->src.kind->commit && !e->in_head && (rc = e->src.kind->commit(e->src.st, err)) != 0)
         return rc;
     if (e->publish_every_ms && e->learner &&
         secs_between(&e->t_last_publish, &now) * 1000 >= (double)e->publish_every_ms && (rc = publish(e, err)) != 0)
@@ -1464,7 +1469,9 @@ static int start_from_scratch(sml_engine *e, sml_error *err)
     }
     if ((rc = set_layout(e, err)) != 0 || (rc = make_learner(e, err)) != 0)
         goto out;
-    /* now process the head like any other input: typed in the engine's layout */
+    /* now process the head like any other input: typed in the engine's layout. The source's position is already
+     * past all of it, so no checkpoint or commit until it is done (they would skip the rows not yet processed). */
+    e->in_head = 1;
     for (size_t k = 0; k < nhead && rc == 0; k++) {
         sml_batch *b = &head[k];
         int map2[1024];
@@ -1489,6 +1496,7 @@ static int start_from_scratch(sml_engine *e, sml_error *err)
                 rc = close_batch(e, 0, err);
         }
     }
+    e->in_head = 0;
 out:
     for (size_t k = 0; k < nhead; k++)
         sml_batch_release(&head[k]);
@@ -1634,6 +1642,7 @@ int sml_engine_run(sml_engine *e, sml_error *err)
     if (e->state_dir) {
         if ((resumed = read_checkpoint(e, err)) < 0)
             return resumed;
+        e->have_ckpt = resumed > 0;
         if (resumed)
             logf_(e, SML_LOG_LEVEL_INFO, "resumed from %s/checkpoint: %llu records, %llu batches", e->state_dir,
                   (unsigned long long)e->records, (unsigned long long)e->batches);

@@ -58,6 +58,9 @@ typedef struct replay_data {
 struct sml_replay {
     /* settings */
     char *data_path, *to, *time_column, *errors_path;
+    char *key_column;
+    char **kafka_props; /* kafka.* pass-through: key, value, key, value, ... */
+    size_t kafka_nprops;
     sml_reader_opts ro;
     double rate, speedup;
     int time_unit, loop;
@@ -507,6 +510,20 @@ static int dup_opt(const sml_conf *c, const char *key, char **out, sml_error *er
     return 0;
 }
 
+/* --set kafka.KEY=VALUE: collected for a kafka:// sink. */
+static int add_kafka_prop(const char *key, const char *value, void *opaque)
+{
+    sml_replay *r = opaque;
+    char **kv = realloc(r->kafka_props, (2 * r->kafka_nprops + 2) * sizeof *kv);
+    if (!kv)
+        return -1;
+    r->kafka_props = kv;
+    kv[2 * r->kafka_nprops] = strdup(key);
+    kv[2 * r->kafka_nprops + 1] = strdup(value);
+    r->kafka_nprops++;
+    return kv[2 * r->kafka_nprops - 2] && kv[2 * r->kafka_nprops - 1] ? 0 : -1;
+}
+
 int sml_replay_new(const sml_conf *c, sml_replay **out, sml_error *err)
 {
     int rc;
@@ -519,8 +536,13 @@ int sml_replay_new(const sml_conf *c, sml_replay **out, sml_error *err)
     r->d.fd = -1;
     r->d.first_batch = 1;
     if ((rc = dup_opt(c, "data", &r->data_path, err)) || (rc = dup_opt(c, "to", &r->to, err)) ||
-        (rc = dup_opt(c, "time_column", &r->time_column, err)) || (rc = dup_opt(c, "errors", &r->errors_path, err)))
+        (rc = dup_opt(c, "time_column", &r->time_column, err)) || (rc = dup_opt(c, "errors", &r->errors_path, err)) ||
+        (rc = dup_opt(c, "key_column", &r->key_column, err)))
         goto fail;
+    if (sml_conf_each_ns(c, "kafka", add_kafka_prop, r) != 0) {
+        rc = sml_fail(err, SML_ENOMEM, "out of memory");
+        goto fail;
+    }
     rc = SML_EINVAL;
     if (!r->data_path) {
         sml_fail(err, SML_EINVAL, "nothing to replay: give --data FILE (or -)");
@@ -596,7 +618,12 @@ int sml_replay_new(const sml_conf *c, sml_replay **out, sml_error *err)
             goto fail;
         }
     }
-    sml_replay_sink_opts so = {&r->header, r->max_queue, sink_log, r};
+    if (r->key_column && strncmp(r->to, "kafka://", 8) != 0) {
+        rc = sml_fail(err, SML_EINVAL, "--key-column names the message key of a kafka:// sink, not of %s", r->to);
+        goto fail;
+    }
+    sml_sink_opts ko = {(const char *const *)r->kafka_props, r->kafka_nprops, r->key_column, sink_log, r};
+    sml_replay_sink_opts so = {&r->header, r->max_queue, sink_log, r, &ko};
     if ((rc = r->sk->open(loc, &so, &r->ss, err)) != 0) {
         r->sk = NULL;
         goto fail;
@@ -629,6 +656,10 @@ void sml_replay_free(sml_replay *r)
     free(r->to);
     free(r->time_column);
     free(r->errors_path);
+    free(r->key_column);
+    for (size_t i = 0; i < 2 * r->kafka_nprops; i++)
+        free(r->kafka_props[i]);
+    free(r->kafka_props);
     free(r);
 }
 

@@ -20,6 +20,7 @@ typedef struct sml_replay_sink_opts {
     size_t max_queue;         /* bytes queued per client (tcp: also while disconnected) */
     sml_log_fn log;
     void *log_opaque;
+    const sml_sink_opts *sink; /* kafka:// (through the file sink): librdkafka properties, --key-column */
 } sml_replay_sink_opts;
 
 typedef struct sml_replay_sink_counts {

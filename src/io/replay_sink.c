@@ -1,5 +1,6 @@
 /*
- * Sinks of `streamml replay` (replay_int.h): a file or stdout (through the engine's sml_sink), a TCP server that
+ * Sinks of `streamml replay` (replay_int.h): a file, stdout or a Kafka topic (through the engine's sml_sink: one
+ * message per record, a CSV header not sent but naming the --key-column), a TCP server that
  * broadcasts to every client (tcp-listen://), and a TCP client that reconnects (tcp://). Socket sinks never block:
  * each connection has a bounded queue, the replay loop waits on their descriptors and calls service().
  */
@@ -54,7 +55,7 @@ static int file_open(const char *location, const sml_replay_sink_opts *o, void *
     file_sink *f = calloc(1, sizeof *f);
     if (!f)
         return sml_fail(err, SML_ENOMEM, "out of memory");
-    int rc = sml_sink_open(location, &f->sink, err);
+    int rc = sml_sink_open_with(location, o->sink, &f->sink, err);
     if (rc) {
         free(f);
         return rc;
