@@ -51,7 +51,7 @@ struct sml_server {
     /* metrics */
     atomic_ullong requests, errors, bad_requests, records, swaps;
     sml_prom_hist latency;
-    void (*log)(void *, int, const char *);
+    void (*log)(void *, int, const char *); /* under lock */
     void *log_opaque;
     char listen[128];
 };
@@ -64,14 +64,19 @@ typedef struct request {
 static void slog(sml_server *s, int level, const char *fmt, ...) SML_PRINTF(3, 4);
 static void slog(sml_server *s, int level, const char *fmt, ...)
 {
-    if (!s->log)
+    /* the callback may be set while the reload thread runs: read it under the lock */
+    pthread_mutex_lock(&s->lock);
+    void (*log)(void *, int, const char *) = s->log;
+    void *opaque = s->log_opaque;
+    pthread_mutex_unlock(&s->lock);
+    if (!log)
         return;
     char msg[600];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    s->log(s->log_opaque, level, msg);
+    log(opaque, level, msg);
 }
 
 static sml_model *current_model(sml_server *s)
@@ -489,8 +494,10 @@ fail:
 
 void sml_server_set_log(sml_server *s, void (*fn)(void *, int, const char *), void *opaque)
 {
+    pthread_mutex_lock(&s->lock);
     s->log = fn;
     s->log_opaque = opaque;
+    pthread_mutex_unlock(&s->lock);
 }
 
 uint16_t sml_server_port(const sml_server *s)
