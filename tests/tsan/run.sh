@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the threaded tests against a ThreadSanitizer build (make tsan): tests/run.sh with SML_SANITIZED=thread and
 # the selection in SML_TESTS. Reports go to files (a test's own stderr is often a temp file it deletes), are printed
-# at the end, and fail the run. Ends with tests/run.sh's line "N passed, N failed".
+# at the end, and fail the run. Ends with a line "N passed, N failed" (tests/run.sh's, or counting the reports).
 set -u
 build=${1:-build-tsan}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,6 +24,6 @@ if [ "$n" -gt 0 ]; then
     [ "${f:-0}" -gt 0 ] || f=1
     summary="${p:-0} passed, $f failed"
     rc=1
+    echo "$summary"
 fi
-echo "$summary"
 exit "$rc"
