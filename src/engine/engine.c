@@ -1188,8 +1188,10 @@ static void metrics_publish(sml_engine *e)
     sml_run_snapshot s;
     const sml_run_snapshot *b = &e->rm_base;
     memset(&s, 0, offsetof(sml_run_snapshot, partition));
-    s.records_in = e->records - b->records_in + e->bad_rows;
+    /* every record read is either written or dead-lettered (bad rows, NaN features, head rows that do not fit the
+     * inferred schema); e->records misses the first and the last kinds */
     s.records_out = e->written;
+    s.records_in = e->written + (e->dead_letters - b->dead_letters);
     s.labelled = e->labelled - b->labelled;
     s.learned = e->learned - b->learned;
     s.dead_letters = e->dead_letters - b->dead_letters;
@@ -1612,7 +1614,6 @@ int sml_engine_run(sml_engine *e, sml_error *err)
                   (unsigned long long)e->records, (unsigned long long)e->batches);
     }
     /* exported counters are this process's (they restart at 0 like any Prometheus counter) */
-    e->rm_base.records_in = e->records;
     e->rm_base.labelled = e->labelled;
     e->rm_base.learned = e->learned;
     e->rm_base.dead_letters = e->dead_letters;

@@ -60,7 +60,7 @@ int sml_run_metrics_write(sml_run_metrics *m, sml_strbuf *sb)
     clock_gettime(CLOCK_MONOTONIC, &now);
     int rc = 0;
     rc |= sml_prom_counter(sb, "streamml_run_records_in_total",
-                           "Records read from the source (good rows and rows the parser rejected).", s.records_in);
+                           "Records read from the source (each is written or dead-lettered).", s.records_in);
     rc |= sml_prom_counter(sb, "streamml_run_records_out_total", "Rows written to the sink.", s.records_out);
     rc |= sml_prom_counter(sb, "streamml_run_records_labelled_total", "Records scored with a usable label.",
                            s.labelled);

@@ -13,7 +13,7 @@
 #define SML_RUN_MAX_PARTITIONS 256
 
 typedef struct sml_run_snapshot {
-    uint64_t records_in;    /* records read: good rows plus rows the parser rejected */
+    uint64_t records_in;    /* records read: each is written to the sink or dead-lettered */
     uint64_t records_out;   /* rows written to the sink */
     uint64_t learned, labelled, dead_letters, bad_rows, batches, model_version, swaps;
     int have_state;                 /* a state directory: checkpoints are written */
