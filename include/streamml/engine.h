@@ -59,6 +59,11 @@ SML_API int sml_engine_run(sml_engine *e, sml_error *err);
 /* Asks a running engine to stop after the current batch. Async-signal-safe. */
 SML_API void sml_engine_stop(sml_engine *e);
 SML_API void sml_engine_get_stats(const sml_engine *e, sml_engine_stats *st);
+/* The run's live metrics in the Prometheus text format (counts of this process, model version and swaps,
+ * checkpoint age, per-partition lag of a Kafka source, a batch latency histogram), as the engine published them
+ * after its last batch (or idle tick). Thread-safe: may be called from any thread while sml_engine_run runs, but
+ * not concurrently with sml_engine_free. *text is allocated (release it with free()). Returns 0 or SML_ENOMEM. */
+SML_API int sml_engine_metrics_text(sml_engine *e, char **text, size_t *len, sml_error *err);
 
 #ifdef __cplusplus
 }

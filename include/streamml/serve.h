@@ -8,6 +8,7 @@
 #ifndef STREAMML_SERVE_H
 #define STREAMML_SERVE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "streamml/conf.h"
@@ -26,6 +27,17 @@ SML_API void sml_server_set_log(sml_server *s, void (*fn)(void *opaque, int leve
 SML_API uint16_t sml_server_port(const sml_server *s);
 /* Stops serving (finishing requests in flight) and frees everything. NULL is a no-op. */
 SML_API void sml_server_free(sml_server *s);
+
+/* A metrics exporter (`run --metrics-listen`): GET /metrics answers the text fn formats (Prometheus text; fn sets
+ * *text to an allocated buffer the server frees, returns 0, or non-zero for a 500), GET /healthz "ok". listen is
+ * host:port, or a bare port on 127.0.0.1. fn is called from the server's own thread only. */
+typedef struct sml_metrics_server sml_metrics_server;
+typedef int (*sml_metrics_fn)(void *opaque, char **text, size_t *len);
+SML_API int sml_metrics_server_new(const char *listen, sml_metrics_fn fn, void *opaque, sml_metrics_server **out,
+                                   sml_error *err);
+SML_API uint16_t sml_metrics_server_port(const sml_metrics_server *s);
+/* Stops serving (waits for the request in flight) and frees it. NULL is a no-op. */
+SML_API void sml_metrics_server_free(sml_metrics_server *s);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "streamml/engine.h"
+#include "streamml/serve.h"
 
 static sml_engine *running; /* the signal handler's only way to the engine (set while run() runs) */
 
@@ -31,12 +32,16 @@ static void on_progress(void *opaque, const sml_engine_stats *st)
     cli_ui_progress_end(ui);
 }
 
+/* The exporter's thread asks the engine for its metrics text (the engine's snapshot is thread-safe). */
+static int metrics_text(void *opaque, char **text, size_t *len) { return sml_engine_metrics_text(opaque, text, len, NULL); }
+
 int cmd_run(int argc, char **argv)
 {
     cli_args a;
     int code;
     sml_error err = SML_ERROR_INIT;
     sml_engine *e = NULL;
+    sml_metrics_server *ms = NULL;
     cli_ui ui;
     if (cli_parse(cli_find_command("run"), argc, argv, &a, &code))
         goto out;
@@ -52,6 +57,16 @@ int cmd_run(int argc, char **argv)
     }
     sml_engine_set_log(e, cli_ui_log, &ui);
     sml_engine_set_progress(e, on_progress, &ui);
+    const char *mlisten = sml_conf_str(a.conf, "metrics_listen");
+    if (mlisten) {
+        if (sml_metrics_server_new(mlisten, metrics_text, e, &ms, &err) != 0) {
+            code = cli_fail("run", &err);
+            goto out;
+        }
+        if (ui.level >= 2)
+            fprintf(stderr, "streamml run: metrics on %s (port %u): GET /metrics, /healthz\n", mlisten,
+                    (unsigned)sml_metrics_server_port(ms));
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -75,6 +90,7 @@ int cmd_run(int argc, char **argv)
                 (unsigned long long)st.dead_letters, st.metric, st.cumulative);
     code = EXIT_OK;
 out:
+    sml_metrics_server_free(ms); /* before the engine whose metrics it serves */
     sml_engine_free(e);
     cli_args_release(&a);
     return code;

@@ -133,11 +133,12 @@ int sml_get_bytes(sml_cursor *c, void *out, size_t len)
 /* CRC-32C (Castagnoli), bytewise with a table built on the stack per call would be slow; a const table is
  * computed at compile time below. */
 #define P 0x82f63b78u
-#define C1(c) (((c) & 1) ? ((c) >> 1) ^ P : (c) >> 1)
+/* one bit step; c appears twice, not three times, so the 8-fold nesting expands 2^8 (not 3^8) times */
+#define C1(c) (((c) >> 1) ^ (P & (0u - ((c) & 1u))))
 #define C8(c) C1(C1(C1(C1(C1(C1(C1(C1(c))))))))
-#define R4(n) C8(n), C8(n + 1), C8(n + 2), C8(n + 3)
-#define R16(n) R4(n), R4(n + 4), R4(n + 8), R4(n + 12)
-#define R64(n) R16(n), R16(n + 16), R16(n + 32), R16(n + 48)
+#define R4(n) C8(n), C8((n) + 1), C8((n) + 2), C8((n) + 3)
+#define R16(n) R4(n), R4((n) + 4), R4((n) + 8), R4((n) + 12)
+#define R64(n) R16(n), R16((n) + 16), R16((n) + 32), R16((n) + 48)
 static const uint32_t crc_table[256] = {R64(0u), R64(64u), R64(128u), R64(192u)};
 
 static uint32_t crc32c_table(uint32_t crc, const uint8_t *p, size_t len)

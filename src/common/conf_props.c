@@ -145,6 +145,9 @@ const sml_prop sml_conf_table[] = {
     {"metrics", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run", "Append per-batch metrics as JSON lines (docs/METRICS.md)"},
     {"run_name", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run", "Name of the run in the metrics (default: the metrics file name)"},
     {"trace_weights", SML_PROP_BOOL, "false", NO_RANGE, NULL, "run", "Add the weights after each batch to the metrics"},
+    {"metrics_listen", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run",
+      "Serve live metrics over HTTP at this address (host:port, or a port on 127.0.0.1): GET /metrics in the "
+      "Prometheus text format, /healthz"},
     {"state", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run",
       "Run state directory: checkpoints (learner, pipeline, metrics, source positions); a restart resumes from it"},
     {"checkpoint_interval", SML_PROP_DURATION, "10s", 1, 8.64e7, NULL, "run", "Checkpoint at most this often (with --state)"},

@@ -101,7 +101,7 @@ int sml_strbuf_add_json_str(sml_strbuf *sb, const char *s, size_t len)
             case '\r': esc[1] = 'r'; n = 2; break;
             case '\t': esc[1] = 't'; n = 2; break;
             default:
-                memcpy(esc, "\\u00", 4);
+                memcpy(esc, "\\u00", 4); /* NOLINT(bugprone-not-null-terminated-result): a length-counted escape */
                 esc[4] = hex[c >> 4];
                 esc[5] = hex[c & 15];
                 n = 6;

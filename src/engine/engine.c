@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include "common/strbuf.h"
 #include "common/strmap.h"
 #include "engine/engine_int.h"
+#include "engine/run_metrics.h"
 #include "features/features_int.h"
 #include "io/io_int.h"
 #include "models/loss.h"
@@ -249,6 +251,10 @@ struct sml_engine {
     struct timespec t_start, t_batch_first, t_last_ckpt, t_last_publish;
     double last_batch_rate, last_batch_metric;
     int have_batch_first;
+    sml_run_metrics *rm;          /* live metrics for an exporter thread (run_metrics.c) */
+    sml_run_snapshot rm_base;     /* counters when this process started (after a resume) */
+    uint64_t bad_rows, written;   /* this process: rows the parser rejected, rows written to the sink */
+    struct timespec t_rm;         /* last snapshot published */
 
     atomic_int stop;
     void (*log)(void *, int, const char *);
@@ -317,6 +323,20 @@ void sml_engine_get_stats(const sml_engine *e, sml_engine_stats *st)
     st->last_batch = e->last_batch_metric;
 }
 
+int sml_engine_metrics_text(sml_engine *e, char **text, size_t *len, sml_error *err)
+{
+    sml_strbuf sb = SML_STRBUF_INIT;
+    *text = NULL;
+    *len = 0;
+    if (sml_run_metrics_write(e->rm, &sb) != 0 || !sb.buf) {
+        sml_strbuf_release(&sb);
+        return sml_fail(err, SML_ENOMEM, "out of memory formatting the metrics");
+    }
+    *text = sb.buf;
+    *len = sb.len;
+    return 0;
+}
+
 void sml_engine_free(sml_engine *e)
 {
     if (!e)
@@ -333,6 +353,7 @@ void sml_engine_free(sml_engine *e)
     if (e->metrics)
         fclose(e->metrics);
     sml_store_watch_free(e->watch);
+    sml_run_metrics_free(e->rm);
     sml_model_free(e->model);
     sml_model_free(e->base);
     sml_pipeline_free(e->pipeline);
@@ -663,6 +684,10 @@ int sml_engine_new(const sml_conf *conf, sml_engine **out, sml_error *err)
         return sml_fail(err, SML_ENOMEM, "out of memory");
     atomic_init(&e->stop, 0);
     e->t_start = mono_now();
+    if (sml_run_metrics_new(&e->rm) != 0) {
+        rc = sml_fail(err, SML_ENOMEM, "out of memory");
+        goto fail;
+    }
     if ((rc = read_settings(e, conf, err)) != 0 || (rc = read_gate_settings(e, conf, err)) != 0)
         goto fail;
     if (e->model_uri && (rc = sml_model_load(e->model_uri, &e->model, err)) != 0)
@@ -798,6 +823,7 @@ static int put_cell(sml_textout *o, const sml_batch *b, int col, size_t i, sml_e
 static void dead_letter(sml_engine *e, const char *place_reason, const sml_batch *b, int row, const sml_bad_row *bad)
 {
     e->dead_letters++;
+    e->bad_rows += bad != NULL;
     if (!e->dead) {
         if (e->dead_letters <= 5)
             logf_(e, SML_LOG_LEVEL_WARN, "dead letter: %s", place_reason);
@@ -911,6 +937,7 @@ static int process_chunk(sml_engine *e, sml_batch *b, sml_error *err)
         rc = e->discard ? 0 : e->pq ? write_row_parquet(e, b, i, p, err) : write_row(e, b, i, p, err);
         if (rc)
             return rc;
+        e->written++;
         if (!(fl & SML_EX_LABEL))
             continue;
         e->labelled++;
@@ -1238,6 +1265,31 @@ static int metrics_line(sml_engine *e, double secs_batch)
     return rc;
 }
 
+/* The counters for the metrics exporter (run_metrics.c): this process's counts, Kafka lag, checkpoint time. */
+static void metrics_publish(sml_engine *e)
+{
+    sml_run_snapshot s;
+    const sml_run_snapshot *b = &e->rm_base;
+    memset(&s, 0, offsetof(sml_run_snapshot, partition));
+    /* every record read is either written or dead-lettered (bad rows, NaN features, head rows that do not fit the
+     * inferred schema); e->records misses the first and the last kinds */
+    s.records_out = e->written;
+    s.records_in = e->written + (e->dead_letters - b->dead_letters);
+    s.labelled = e->labelled - b->labelled;
+    s.learned = e->learned - b->learned;
+    s.dead_letters = e->dead_letters - b->dead_letters;
+    s.bad_rows = e->bad_rows;
+    s.batches = e->batches - b->batches;
+    s.model_version = e->model_version;
+    s.swaps = e->swaps;
+    s.have_state = e->state_dir != NULL;
+    s.last_checkpoint = e->t_last_ckpt;
+    if (e->src.kind && e->src.kind->lag)
+        s.npartitions = e->src.kind->lag(e->src.st, s.partition, s.lag, SML_RUN_MAX_PARTITIONS);
+    sml_run_metrics_update(e->rm, &s);
+    e->t_rm = mono_now();
+}
+
 static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err)
 {
     int rc = 0;
@@ -1304,6 +1356,11 @@ static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err)
         sml_engine_get_stats(e, &st);
         e->progress(e->progress_opaque, &st);
     }
+    if (e->in_batch && e->have_batch_first) {
+        struct timespec done = mono_now();
+        sml_run_metrics_batch_seconds(e->rm, secs_between(&e->t_batch_first, &done));
+    }
+    metrics_publish(e);
     memset(&e->cur, 0, sizeof e->cur);
     e->in_batch = 0;
     e->have_batch_first = 0;
@@ -1607,6 +1664,7 @@ static int maybe_reload(sml_engine *e, sml_error *err)
     }
     e->model_version = cur;
     e->swaps++;
+    metrics_publish(e);
     struct timespec t1 = mono_now();
     logf_(e, SML_LOG_LEVEL_INFO, "model swapped: version %llu -> %llu in %.1f ms (%s)", (unsigned long long)old,
           (unsigned long long)cur, 1e3 * secs_between(&t0, &t1),
@@ -1647,6 +1705,12 @@ int sml_engine_run(sml_engine *e, sml_error *err)
             logf_(e, SML_LOG_LEVEL_INFO, "resumed from %s/checkpoint: %llu records, %llu batches", e->state_dir,
                   (unsigned long long)e->records, (unsigned long long)e->batches);
     }
+    /* exported counters are this process's (they restart at 0 like any Prometheus counter) */
+    e->rm_base.labelled = e->labelled;
+    e->rm_base.learned = e->learned;
+    e->rm_base.dead_letters = e->dead_letters;
+    e->rm_base.batches = e->batches;
+    metrics_publish(e);
     if (!e->pipeline) {
         if ((rc = start_from_scratch(e, err)) != 0)
             return rc;
@@ -1689,6 +1753,8 @@ int sml_engine_run(sml_engine *e, sml_error *err)
                 break;
             continue;
         }
+        if (secs_between(&e->t_rm, &now) >= 0.5)
+            metrics_publish(e); /* idle: Kafka lag and checkpoint age stay current */
         int timeout = e->in_batch ? (int)((double)e->batch_interval_ms - waited_ms) + 1 : 200;
         if (timeout > 200)
             timeout = 200;

@@ -58,6 +58,9 @@ typedef struct sml_source_kind {
     /* Optional: every record returned so far was durably taken by the sink (flushed, delivery reports back):
      * the positions after them may be committed (Kafka: the consumer group's offsets). */
     int (*commit)(void *st, sml_error *err);
+    /* Optional: for each assigned partition (up to cap), the messages after the position the engine has reached;
+     * never blocks (Kafka: the cached high watermark). Returns how many were filled. */
+    size_t (*lag)(void *st, int32_t *partition, int64_t *lag, size_t cap);
 } sml_source_kind;
 
 typedef struct sml_source {

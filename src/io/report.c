@@ -308,7 +308,7 @@ static int run_list_push(run_list *l, run *rn)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 4;
-        run **v = realloc(l->v, cap * sizeof *v);
+        run **v = realloc(l->v, cap * sizeof *v); /* NOLINT(bugprone-sizeof-expression): pointers */
         if (!v)
             return SML_ENOMEM;
         l->v = v;
@@ -459,7 +459,7 @@ int sml_report_add_run(sml_report *r, const char *name, const char *text, size_t
         size_t cap = r->cap ? r->cap : 4;
         while (cap < r->n + runs.n)
             cap *= 2;
-        run **v = realloc(r->runs, cap * sizeof *v);
+        run **v = realloc(r->runs, cap * sizeof *v); /* NOLINT(bugprone-sizeof-expression): pointers */
         if (!v) {
             rc = sml_fail(err, SML_ENOMEM, "%s: out of memory", lc.source);
             goto out;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,9 @@ static int file_sink_open(const char *location, void **state, sml_error *err)
             free(s);
             return sml_fail(err, SML_EIO, "%s: cannot open for writing: %s", location, strerror(e));
         }
-        s->regular = 1;
+        /* only a regular file can be fsynced (a FIFO or a device answers EINVAL) */
+        struct stat sb;
+        s->regular = fstat(s->fd, &sb) == 0 && S_ISREG(sb.st_mode);
     }
     *state = s;
     return 0;

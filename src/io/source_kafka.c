@@ -638,6 +638,29 @@ static int kafka_commit(void *st, sml_error *err)
     return 0;
 }
 
+/* Lag per assigned partition: the high watermark librdkafka cached from its last fetch response (no request
+ * is made) minus the next offset the engine will return (its position, else the committed offset, else the low
+ * watermark). Partitions whose watermarks are not known yet are left out. */
+static size_t kafka_lag(void *st, int32_t *partition, int64_t *lag, size_t cap)
+{
+    kafka_src *k = st;
+    size_t n = 0;
+    for (size_t i = 0; i < k->nparts && n < cap; i++) {
+        const kpart *p = &k->parts[i];
+        int64_t lo = -1, hi = -1;
+        if (!p->assigned ||
+            rd_kafka_get_watermark_offsets(k->rk, k->uri.topic, (int32_t)i, &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+            hi < 0)
+            continue;
+        int64_t at = p->have_pos ? p->pos : p->committed >= 0 ? p->committed : lo;
+        if (at < 0)
+            continue;
+        partition[n] = (int32_t)i;
+        lag[n++] = hi > at ? hi - at : 0;
+    }
+    return n;
+}
+
 const sml_source_kind sml_source_kafka = {"kafka", kafka_open, kafka_set_columns, kafka_next, kafka_wait,
                                           kafka_done, kafka_bad_format, kafka_save, kafka_restore, kafka_close,
-                                          kafka_commit};
+                                          kafka_commit, kafka_lag};

@@ -18,7 +18,7 @@ static const sml_learner_type *find_type(const char *name)
 {
     if (!name)
         name = "normalized";
-    for (size_t i = 0; i < sizeof learner_types / sizeof *learner_types; i++)
+    for (size_t i = 0; i < sizeof learner_types / sizeof *learner_types; i++) /* NOLINT(bugprone-sizeof-expression): pointers */
         if (!strcmp(learner_types[i]->name, name))
             return learner_types[i];
     return NULL;

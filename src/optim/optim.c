@@ -15,7 +15,7 @@ const sml_solver *sml_solver_find(const char *name)
         return NULL;
     if (!strcmp(name, "owlqn"))
         return &sml_solver_lbfgs;
-    for (size_t i = 0; i < sizeof solvers / sizeof *solvers; i++)
+    for (size_t i = 0; i < sizeof solvers / sizeof *solvers; i++) /* NOLINT(bugprone-sizeof-expression): pointers */
         if (!strcmp(solvers[i]->name, name))
             return solvers[i];
     return NULL;

@@ -274,7 +274,7 @@ static int start_skip(sml_reader *r)
 {
     if (r->nskips == r->skips_cap) {
         size_t cap = r->skips_cap ? r->skips_cap * 2 : 4;
-        sml_skip **s = realloc(r->skips, cap * sizeof *s);
+        sml_skip **s = realloc(r->skips, cap * sizeof *s); /* NOLINT(bugprone-sizeof-expression): pointers */
         if (!s)
             return SML_ENOMEM;
         r->skips = s;
@@ -687,7 +687,7 @@ static int emit_skip(sml_reader *r, sml_batch *b, sml_error *err)
     r->line += s->lines + 1;
     r->prev_cr = s->ends_cr;
     free(s);
-    memmove(r->skips, r->skips + 1, (r->nskips - 1) * sizeof *r->skips);
+    memmove(r->skips, r->skips + 1, (r->nskips - 1) * sizeof *r->skips); /* NOLINT(bugprone-sizeof-expression): pointers */
     r->nskips--;
     return 0;
 }

@@ -28,6 +28,7 @@
 
 #include <microhttpd.h>
 
+#include "common/prom.h"
 #include "common/strbuf.h"
 #include "io/io_int.h"
 #include "serve/serve_int.h"
@@ -35,9 +36,8 @@
 #include "streamml/parse.h"
 #include "streamml/store.h"
 
-#define LAT_BUCKETS 12
-static const double lat_bounds[LAT_BUCKETS] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                                 0.01,   0.025,   0.05,   0.1,   0.5,    1.0};
+static const double lat_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                    0.01,   0.025,   0.05,   0.1,   0.5,    1.0};
 
 struct sml_server {
     struct MHD_Daemon *daemon;
@@ -52,9 +52,8 @@ struct sml_server {
     int64_t reload_ms;
     /* metrics */
     atomic_ullong requests, errors, bad_requests, records, swaps;
-    atomic_ullong lat_count[LAT_BUCKETS + 1];
-    _Atomic double lat_sum;
-    void (*log)(void *, int, const char *);
+    sml_prom_hist latency;
+    void (*log)(void *, int, const char *); /* under lock */
     void *log_opaque;
     char listen[128];
 };
@@ -67,14 +66,19 @@ typedef struct request {
 static void slog(sml_server *s, int level, const char *fmt, ...) SML_PRINTF(3, 4);
 static void slog(sml_server *s, int level, const char *fmt, ...)
 {
-    if (!s->log)
+    /* the callback may be set while the reload thread runs: read it under the lock */
+    pthread_mutex_lock(&s->lock);
+    void (*log)(void *, int, const char *) = s->log;
+    void *opaque = s->log_opaque;
+    pthread_mutex_unlock(&s->lock);
+    if (!log)
         return;
     char msg[600];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    s->log(s->log_opaque, level, msg);
+    log(opaque, level, msg);
 }
 
 static sml_model *current_model(sml_server *s)
@@ -326,32 +330,20 @@ static enum MHD_Result get_metrics(sml_server *s, struct MHD_Connection *c)
     sml_model_get_info(m, &info);
     sml_model_free(m);
     sml_strbuf sb = SML_STRBUF_INIT;
-    sml_strbuf_addf(&sb,
-                    "# HELP streamml_requests_total Requests to /predict.\n# TYPE streamml_requests_total counter\n"
-                    "streamml_requests_total %llu\n"
-                    "# HELP streamml_request_errors_total Requests that failed (4xx bad input, 5xx server).\n"
-                    "# TYPE streamml_request_errors_total counter\n"
-                    "streamml_request_errors_total{class=\"4xx\"} %llu\nstreamml_request_errors_total{class=\"5xx\"} %llu\n"
-                    "# HELP streamml_records_scored_total Records scored.\n# TYPE streamml_records_scored_total counter\n"
-                    "streamml_records_scored_total %llu\n"
-                    "# HELP streamml_model_version The model version serving.\n# TYPE streamml_model_version gauge\n"
-                    "streamml_model_version %llu\n"
-                    "# HELP streamml_model_swaps_total Models swapped in live.\n# TYPE streamml_model_swaps_total counter\n"
-                    "streamml_model_swaps_total %llu\n"
-                    "# HELP streamml_request_seconds /predict latency.\n# TYPE streamml_request_seconds histogram\n",
-                    (unsigned long long)atomic_load(&s->requests), (unsigned long long)atomic_load(&s->bad_requests),
-                    (unsigned long long)atomic_load(&s->errors), (unsigned long long)atomic_load(&s->records),
-                    (unsigned long long)info.version, (unsigned long long)atomic_load(&s->swaps));
-    unsigned long long cum = 0;
-    for (int i = 0; i < LAT_BUCKETS; i++) {
-        cum += atomic_load(&s->lat_count[i]);
-        sml_strbuf_addf(&sb, "streamml_request_seconds_bucket{le=\"%g\"} %llu\n", lat_bounds[i], cum);
+    int fail = sml_prom_counter(&sb, "streamml_requests_total", "Requests to /predict.", atomic_load(&s->requests));
+    fail |= sml_prom_family(&sb, "streamml_request_errors_total", "counter",
+                            "Requests that failed (4xx bad input, 5xx server).");
+    fail |= sml_prom_sample_u64(&sb, "streamml_request_errors_total", "class=\"4xx\"", atomic_load(&s->bad_requests));
+    fail |= sml_prom_sample_u64(&sb, "streamml_request_errors_total", "class=\"5xx\"", atomic_load(&s->errors));
+    fail |= sml_prom_counter(&sb, "streamml_records_scored_total", "Records scored.", atomic_load(&s->records));
+    fail |= sml_prom_gauge(&sb, "streamml_model_version", "The model version serving.", (double)info.version);
+    fail |= sml_prom_counter(&sb, "streamml_model_swaps_total", "Models swapped in live.", atomic_load(&s->swaps));
+    fail |= sml_prom_hist_write(&sb, "streamml_request_seconds", "/predict latency.", &s->latency);
+    if (fail) {
+        sml_strbuf_release(&sb);
+        return reply_error(s, c, 500, "out of memory");
     }
-    cum += atomic_load(&s->lat_count[LAT_BUCKETS]);
-    sml_strbuf_addf(&sb, "streamml_request_seconds_bucket{le=\"+Inf\"} %llu\nstreamml_request_seconds_sum %.6f\n"
-                         "streamml_request_seconds_count %llu\n",
-                    cum, atomic_load(&s->lat_sum), cum);
-    enum MHD_Result rc = reply(c, 200, "text/plain; version=0.0.4", sb.buf, sb.len);
+    enum MHD_Result rc = reply(c, 200, SML_PROM_CONTENT_TYPE, sb.buf, sb.len);
     sml_strbuf_release(&sb);
     return rc;
 }
@@ -392,14 +384,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         atomic_fetch_add(&s->requests, 1);
         enum MHD_Result rc = rq->too_big ? reply_error(s, c, 413, "body larger than --max-body-bytes")
                                          : predict(s, c, rq);
-        double dt = now_s() - t0;
-        int b = 0;
-        while (b < LAT_BUCKETS && dt > lat_bounds[b])
-            b++;
-        atomic_fetch_add(&s->lat_count[b], 1);
-        double old = atomic_load(&s->lat_sum);
-        while (!atomic_compare_exchange_weak(&s->lat_sum, &old, old + dt))
-            ;
+        sml_prom_hist_observe(&s->latency, now_s() - t0);
         return rc;
     }
     if (strcmp(method, "GET") != 0)
@@ -481,6 +466,7 @@ int sml_server_new(const sml_conf *conf, sml_server **out, sml_error *err)
     if (!s)
         return sml_fail(err, SML_ENOMEM, "out of memory");
     pthread_mutex_init(&s->lock, NULL);
+    sml_prom_hist_init(&s->latency, lat_bounds, sizeof lat_bounds / sizeof lat_bounds[0]);
     const char *model = sml_conf_str(conf, "model");
     if (!model) {
         rc = sml_fail(err, SML_EINVAL, "no model: give --model STORE|FILE");
@@ -533,8 +519,10 @@ fail:
 
 void sml_server_set_log(sml_server *s, void (*fn)(void *, int, const char *), void *opaque)
 {
+    pthread_mutex_lock(&s->lock);
     s->log = fn;
     s->log_opaque = opaque;
+    pthread_mutex_unlock(&s->lock);
 }
 
 uint16_t sml_server_port(const sml_server *s)

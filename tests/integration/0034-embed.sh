@@ -2,12 +2,16 @@
 # installed library through pkg-config, score a record from 4 threads.
 . "$(dirname "$0")/lib.bash"
 [ "${SML_SANITIZED:-0}" = 1 ] && { echo "skip: the installed library is the plain build"; exit 77; }
-make -s -C "$SML_ROOT" BUILD="$SML_BUILD" install PREFIX="$T/prefix" >/dev/null || fail "make install"
+# under ThreadSanitizer (make tsan) the library installed is the instrumented one, and the example is built with it
+make_vars=() embed_vars=()
+[ "${SML_SANITIZED:-0}" = thread ] && make_vars=(SAN=thread CC=clang) &&
+    embed_vars=(CC=clang "CFLAGS=-O1 -g -Wall -Wextra -Werror -fsanitize=thread")
+make -s -C "$SML_ROOT" BUILD="$SML_BUILD" "${make_vars[@]}" install PREFIX="$T/prefix" >/dev/null || fail "make install"
 for f in bin/streamml lib/libstreamml.a lib/libstreamml.so.0 include/streamml/streamml.h lib/pkgconfig/streamml.pc; do
     [ -e "$T/prefix/$f" ] || fail "not installed: $f"
 done
 cp -r "$SML_ROOT/examples/embed" "$T/embed"
-PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig" make -s -C "$T/embed" >/dev/null || fail "building the example"
+PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig" make -s -C "$T/embed" "${embed_vars[@]}" >/dev/null || fail "building the example"
 "$SML" gen loans --rows 2000 --seed 2 -o "$T/loans.csv"
 "$SML" fit "$T/loans.csv" --label not.fully.paid --store "$T/store" >/dev/null
 LD_LIBRARY_PATH="$T/prefix/lib" "$T/embed/embed" "$T/store" purpose=credit_card fico=700 int.rate=0.12 \
