@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 
 #include "common/codec.h"
 #include "common/strbuf.h"
@@ -229,6 +230,7 @@ struct sml_engine {
     struct timespec t_start, t_batch_first, t_last_ckpt, t_last_publish;
     double last_batch_rate, last_batch_metric;
     int have_batch_first;
+    int in_head;              /* replaying the head read for the schema: the source is ahead of the output */
 
     /* transactional sinks (postgres): the last committed checkpoint id and the positions it committed */
     uint64_t txn_id;
@@ -1092,6 +1094,14 @@ static int txn_recover(sml_engine *e, sml_error *err)
     char path[4200], ckpt[4200];
     if (ckpt_path(e, ckpt, sizeof ckpt) != 0)
         return sml_fail(err, SML_ERANGE, "state directory path too long");
+    /* checkpoint.<id>.pending.tmp.<pid>: written by a process killed before its rename */
+    DIR *d = opendir(e->state_dir);
+    for (struct dirent *de; d && (de = readdir(d)) != NULL;)
+        if (!strncmp(de->d_name, "checkpoint.", 11) && strstr(de->d_name, ".pending.tmp.") &&
+            snprintf(path, sizeof path, "%s/%s", e->state_dir, de->d_name) < (int)sizeof path)
+            unlink(path);
+    if (d)
+        closedir(d);
     /* the only pending id that can exist is the one after the last commit, or that last commit itself */
     for (uint64_t id = e->txn_id; id <= e->txn_id + 1; id++) {
         if (pending_path(e, id, path, sizeof path) != 0)
@@ -1322,7 +1332,9 @@ static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err)
               (e->state_dir && (secs_between(&e->t_last_ckpt, &now) * 1000 >= (double)e->checkpoint_interval_ms ||
                                 (e->checkpoint_records && e->records - e->ckpt_records_at >= e->checkpoint_records)));
     /* the sink must hold everything the checkpoint covers and the source commits (Kafka: delivery reports) */
-    if (e->sink.kind->commit_batch) {
+    if (e->in_head) {
+        /* positions are past the batch: committing them would skip the rest of the head after a crash */
+    } else if (e->sink.kind->commit_batch) {
         if ((rc = txn_commit(e, err)) != 0)
             return rc;
     } else {
@@ -1332,7 +1344,7 @@ static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err)
         if (e->state_dir && due && (rc = write_checkpoint(e, err)) != 0)
             return rc;
     }
-    if (e->src.kind->commit && (rc = e->src.kind->commit(e->src.st, err)) != 0)
+    if (e->src.kind->commit && !e->in_head && (rc = e->src.kind->commit(e->src.st, err)) != 0)
         return rc;
     if (e->publish_every_ms && e->learner &&
         secs_between(&e->t_last_publish, &now) * 1000 >= (double)e->publish_every_ms && (rc = publish(e, err)) != 0)
@@ -1508,7 +1520,9 @@ static int start_from_scratch(sml_engine *e, sml_error *err)
     }
     if ((rc = set_layout(e, err)) != 0 || (rc = make_learner(e, err)) != 0)
         goto out;
-    /* now process the head like any other input: typed in the engine's layout */
+    /* now process the head like any other input: typed in the engine's layout. The source has read past it, so
+     * its positions are not committed or checkpointed before the first batch after it. */
+    e->in_head = 1;
     for (size_t k = 0; k < nhead && rc == 0; k++) {
         sml_batch *b = &head[k];
         int map2[1024];
@@ -1534,6 +1548,7 @@ static int start_from_scratch(sml_engine *e, sml_error *err)
         }
     }
 out:
+    e->in_head = 0;
     for (size_t k = 0; k < nhead; k++)
         sml_batch_release(&head[k]);
     free(head);
