@@ -14,6 +14,7 @@
  */
 #include "streamml/engine.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -26,7 +27,6 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <dirent.h>
 
 #include "common/codec.h"
 #include "common/strbuf.h"

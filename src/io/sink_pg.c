@@ -312,8 +312,13 @@ static int pg_write(void *st, const void *buf, size_t len, sml_error *err)
     int rc;
     if (!s->in_copy && (rc = start_copy(s, err)) != 0)
         return rc;
-    if (PQputCopyData(s->conn, p, (int)len) != 1)
-        return fail_pg(s, "sending rows (COPY)", err);
+    while (len) {
+        int n = len > (1u << 30) ? 1 << 30 : (int)len;
+        if (PQputCopyData(s->conn, p, n) != 1)
+            return fail_pg(s, "sending rows (COPY)", err);
+        p += n;
+        len -= (size_t)n;
+    }
     return 0;
 }
 
