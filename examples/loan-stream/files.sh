@@ -14,31 +14,27 @@ files=${FILES:-3}
 rows=${ROWS:-5000}
 mkdir -p "$out/incoming"
 pids=()
-pg_pid=
+pgdata=
 stop() {
     for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    if [ -n "$pg_pid" ]; then
-        kill -INT "$pg_pid" 2>/dev/null || true
-        for _ in $(seq 100); do kill -0 "$pg_pid" 2>/dev/null || break; sleep 0.1; done
-    fi
+    [ -n "$pgdata" ] && as_pg "$pgbin/pg_ctl" -D "$pgdata" stop -m fast -w >/dev/null 2>&1 || true
 }
 trap stop EXIT
+pgbin=/usr/lib/postgresql/15/bin
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 if [ -z "${PGURI:-}" ]; then
-    pgbin=/usr/lib/postgresql/15/bin
     [ -x "$pgbin/initdb" ] || { echo "PostgreSQL 15 is not installed: set PGURI or run scripts/install-deps"; exit 77; }
-    as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
     mkdir -p "$out/pg"
     chmod 755 "$out"
     [ "$(id -u)" = 0 ] && chown postgres "$out/pg"
     as_pg "$pgbin/initdb" -D "$out/pg/data" -U postgres -A trust >"$out/initdb.log" 2>&1
     pgport=$(free_port)
-    as_pg "$pgbin/postgres" -D "$out/pg/data" -p "$pgport" -k "$out/pg" -c listen_addresses=127.0.0.1 \
-        >"$out/postgres.log" 2>&1 &
-    pg_pid=$!
-    for _ in $(seq 100); do psql -h "$out/pg" -p "$pgport" -U postgres -Atc 'select 1' >/dev/null 2>&1 && break; sleep 0.1; done
+    pgdata=$out/pg/data
+    as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$out/pg/postgres.log" -w start \
+        -o "-p $pgport -k $out/pg -c listen_addresses=127.0.0.1" >/dev/null
     PGURI="postgres://postgres@127.0.0.1:$pgport/postgres"
 fi
 psql_() { psql -X -q -At -d "${PGURI}" -c "$1"; }
