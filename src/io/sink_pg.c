@@ -15,6 +15,9 @@
  * the meantime (a newer member after a rebalance, a restarted run) moved the id on: 0 rows are updated, the
  * transaction is rolled back and the batch fails with "stale writer". load() reads the committed positions and id
  * at start: they, not the consumer group's offsets or a checkpoint file, say where the stream resumes.
+ *
+ * A value the server refuses (text that is not valid UTF-8, a table whose columns do not match) fails the batch
+ * with the server's message: nothing of it is committed, and the run stops rather than skip it.
  */
 #include <inttypes.h>
 #include <stdio.h>
