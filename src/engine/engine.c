@@ -1123,8 +1123,11 @@ static int txn_recover(sml_engine *e, sml_error *err)
 }
 
 /* After the checkpoint (if any) was read: the source seeks to the sink's committed positions. */
-static int txn_seek(sml_engine *e, sml_error *err)
+static int txn_seek(sml_engine *e, int resumed, sml_error *err)
 {
+    if (!e->txn_have_positions && resumed)
+        logf_(e, SML_LOG_LEVEL_WARN, "%s has no committed positions for this writer but %s has a checkpoint: the "
+              "stream starts from its beginning with the checkpoint's learner", e->to, e->state_dir);
     if (!e->txn_have_positions || !e->src.kind->restore)
         return 0;
     sml_cursor c = {(const uint8_t *)e->txn_positions.buf,
@@ -1696,7 +1699,7 @@ int sml_engine_run(sml_engine *e, sml_error *err)
             logf_(e, SML_LOG_LEVEL_INFO, "resumed from %s/checkpoint: %llu records, %llu batches", e->state_dir,
                   (unsigned long long)e->records, (unsigned long long)e->batches);
     }
-    if (e->sink.kind->commit_batch && (rc = txn_seek(e, err)) != 0)
+    if (e->sink.kind->commit_batch && (rc = txn_seek(e, resumed, err)) != 0)
         return rc;
     if (!e->pipeline) {
         if ((rc = start_from_scratch(e, err)) != 0)
