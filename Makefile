@@ -13,7 +13,7 @@ SOVERSION := 0
 VERSION   := 0.1.0
 
 # Dependencies come through pkg-config.
-PKGS := zlib libzstd libcjson libmicrohttpd hiredis rdkafka
+PKGS := zlib libzstd libcjson libmicrohttpd hiredis rdkafka libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 

@@ -114,7 +114,9 @@ const sml_prop sml_conf_table[] = {
       "Sink for predictions (run) or records (replay): a file (.csv/.jsonl), - (stdout), null:; run also "
       "kafka://host:port[,host:port]/topic (one message per row, JSON lines unless --output-format csv); replay also kafka://host:port/topic (one message per record), "
       "tcp-listen://host:port (every client gets every record from when it connects) and tcp://host:port "
-      "(reconnecting)"},
+      "(reconnecting); run also postgres://[user@]host[:port]/db?table=T (libpq URI; &create=1 creates the table "
+      "from the output columns, &writer=W names the positions row (default: the table), &positions_table=P "
+      "(default streamml_positions)): rows and source positions commit in one transaction per batch, exactly-once"},
     {"dead_letter", SML_PROP_STRING, NULL, NO_RANGE, NULL, "run",
       "Write rejected records (with _error: place and reason) to this file as JSON lines"},
     {"learn", SML_PROP_BOOL, "false", NO_RANGE, NULL, "run", "Keep learning from labelled records (prequential)"},

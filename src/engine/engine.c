@@ -15,6 +15,7 @@
  */
 #include "streamml/engine.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -256,6 +257,11 @@ struct sml_engine {
     uint64_t bad_rows, written;   /* this process: rows the parser rejected, rows written to the sink */
     struct timespec t_rm;         /* last snapshot published */
 
+    /* transactional sinks (postgres): the last committed checkpoint id and the positions it committed */
+    uint64_t txn_id;
+    sml_strbuf txn_positions;
+    int txn_have_positions;
+
     atomic_int stop;
     void (*log)(void *, int, const char *);
     void *log_opaque;
@@ -348,6 +354,7 @@ void sml_engine_free(sml_engine *e)
     sml_parquet_writer_free(e->pq);
     sml_sink_close(&e->sink);
     sml_source_close(&e->src);
+    sml_strbuf_release(&e->txn_positions);
     if (e->dead)
         fclose(e->dead);
     if (e->metrics)
@@ -730,13 +737,12 @@ fail:
 
 /* ------------------------------------------------------------------ output */
 
-/* The Parquet writer of one batch's file: passthrough columns typed as parsed, the label, prediction (text for a
- * class, a double for a value), probability, model_version (INT64). */
-static int start_parquet(sml_engine *e, const sml_batch *b, sml_error *err)
+/* The output columns: passthrough columns typed as parsed, the label, prediction (text for a class, a double for
+ * a value), probability, model_version (INT64). cols holds 256. */
+static size_t output_columns(const sml_engine *e, const sml_batch *b, sml_parquet_column *cols)
 {
-    sml_parquet_column cols[256];
     size_t n = 0;
-    memset(cols, 0, sizeof cols);
+    memset(cols, 0, 256 * sizeof *cols);
     for (size_t j = 0; j < e->nkeep; j++) {
         cols[n].name = e->names[e->keep_idx[j]];
         cols[n++].type = b->cols[e->keep_idx[j]].type == SML_TYPE_NUM ? SML_PARQUET_DOUBLE : SML_PARQUET_STRING;
@@ -754,6 +760,14 @@ static int start_parquet(sml_engine *e, const sml_batch *b, sml_error *err)
     cols[n].name = "model_version";
     cols[n].type = SML_PARQUET_INT64;
     cols[n++].required = 1;
+    return n;
+}
+
+/* The Parquet writer of one batch's file. */
+static int start_parquet(sml_engine *e, const sml_batch *b, sml_error *err)
+{
+    sml_parquet_column cols[256];
+    size_t n = output_columns(e, b, cols);
     sml_parquet_opts o = SML_PARQUET_OPTS_INIT;
     o.compression = SML_PARQUET_ZSTD;
     e->pq = sml_parquet_writer_new(cols, n, &o, sml_sink_write, &e->sink, err);
@@ -785,6 +799,17 @@ static int write_row_parquet(sml_engine *e, const sml_batch *b, size_t i, double
     rc = rc ? rc : sml_parquet_put_double(e->pq, p, err);
     rc = rc ? rc : sml_parquet_put_int64(e->pq, (int64_t)e->model_version, err);
     return rc ? rc : sml_parquet_end_row(e->pq, err);
+}
+
+/* Typed sinks (postgres) get the columns before the first row; their rows come as CSV. */
+static int sink_columns(sml_engine *e, const sml_batch *b, sml_error *err)
+{
+    sml_parquet_column cols[256];
+    if (e->out_format != SML_FORMAT_CSV)
+        return sml_fail(err, SML_EINVAL, "%s: this sink takes CSV rows (no --output-format jsonl)", e->to);
+    if (e->nkeep > 250)
+        return sml_fail(err, SML_EINVAL, "--keep: too many columns");
+    return e->sink.kind->columns(e->sink.st, cols, output_columns(e, b, cols), err);
 }
 
 static int write_header(sml_engine *e, sml_error *err)
@@ -903,6 +928,8 @@ static int process_chunk(sml_engine *e, sml_batch *b, sml_error *err)
             e->label_out = e->label_in >= 0 && (seen || e->learn) && !kept;
             e->label_decided = 1;
         }
+        if (e->sink.kind->columns && (rc = sink_columns(e, b, err)) != 0)
+            return rc;
         if ((rc = e->sink.parquet ? start_parquet(e, b, err) : write_header(e, err)) != 0)
             return rc;
     }
@@ -961,13 +988,11 @@ static int ckpt_path(const sml_engine *e, char *buf, size_t cap)
     return snprintf(buf, cap, "%s/checkpoint", e->state_dir) < (int)cap ? 0 : -1;
 }
 
-static int write_checkpoint(sml_engine *e, sml_error *err)
+/* Writes the checkpoint to path (durably: temp file, fsync, rename). */
+static int write_checkpoint_at(sml_engine *e, const char *path, sml_error *err)
 {
     sml_strbuf sb = SML_STRBUF_INIT;
-    char path[4200];
     int rc = 0;
-    if (ckpt_path(e, path, sizeof path) != 0)
-        return sml_fail(err, SML_ERANGE, "state directory path too long");
     rc |= sml_put_bytes(&sb, CKPT_MAGIC, 8);
     rc |= sml_put_u64(&sb, e->records) | sml_put_u64(&sb, e->labelled) | sml_put_u64(&sb, e->learned);
     rc |= sml_put_u64(&sb, e->dead_letters) | sml_put_u64(&sb, e->batches) | sml_put_u64(&sb, e->model_version);
@@ -999,6 +1024,14 @@ static int write_checkpoint(sml_engine *e, sml_error *err)
         e->have_ckpt = 1;
     }
     return rc;
+}
+
+static int write_checkpoint(sml_engine *e, sml_error *err)
+{
+    char path[4200];
+    if (ckpt_path(e, path, sizeof path) != 0)
+        return sml_fail(err, SML_ERANGE, "state directory path too long");
+    return write_checkpoint_at(e, path, err);
 }
 
 /* Reads the checkpoint if there is one: 1 resumed, 0 none, < 0 error. The pipeline comes from it. */
@@ -1089,7 +1122,9 @@ static int read_checkpoint(sml_engine *e, sml_error *err)
         }
     }
     macc_decode(&c, &e->cum);
-    if (sml_get_u8(&c) && e->src.kind->restore && (rc = e->src.kind->restore(e->src.st, &c, err)) != 0)
+    /* a transactional sink's committed positions, not the checkpoint's, say where to resume (txn_seek) */
+    if (sml_get_u8(&c) && e->src.kind->restore && !e->sink.kind->commit_batch &&
+        (rc = e->src.kind->restore(e->src.st, &c, err)) != 0)
         goto out;
     if (c.failed) {
         rc = sml_fail(err, SML_EFORMAT, "%s: truncated", path);
@@ -1099,6 +1134,102 @@ static int read_checkpoint(sml_engine *e, sml_error *err)
 out:
     sml_strbuf_release(&sb);
     return rc;
+}
+
+/* ------------------------------------------------------------------ exactly-once with a transactional sink
+ *
+ * The sink (postgres) commits each batch's rows with the source positions after them and a checkpoint id, in one
+ * transaction: what it committed is where the stream resumes. With --state the learner checkpoint must agree:
+ * it is written durably as checkpoint.<id>.pending, the sink commits naming <id>, then the file is promoted to
+ * checkpoint. A crash between the two leaves a pending file: on restart it is promoted if the sink committed
+ * <id>, else dropped (the checkpoint before it matches the sink's positions). */
+
+static int pending_path(const sml_engine *e, uint64_t id, char *buf, size_t cap)
+{
+    return snprintf(buf, cap, "%s/checkpoint.%llu.pending", e->state_dir, (unsigned long long)id) < (int)cap ? 0 : -1;
+}
+
+/* At start: the sink's committed id and positions; a pending checkpoint is promoted or dropped. */
+static int txn_recover(sml_engine *e, sml_error *err)
+{
+    int rc = e->sink.kind->load_positions(e->sink.st, &e->txn_positions, &e->txn_id, err);
+    if (rc < 0)
+        return rc;
+    e->txn_have_positions = rc;
+    if (!e->state_dir)
+        return 0;
+    char path[4200], ckpt[4200];
+    if (ckpt_path(e, ckpt, sizeof ckpt) != 0)
+        return sml_fail(err, SML_ERANGE, "state directory path too long");
+    /* checkpoint.<id>.pending.tmp.<pid>: written by a process killed before its rename */
+    DIR *d = opendir(e->state_dir);
+    for (struct dirent *de; d && (de = readdir(d)) != NULL;)
+        if (!strncmp(de->d_name, "checkpoint.", 11) && strstr(de->d_name, ".pending.tmp.") &&
+            snprintf(path, sizeof path, "%s/%s", e->state_dir, de->d_name) < (int)sizeof path)
+            unlink(path);
+    if (d)
+        closedir(d);
+    /* the only pending id that can exist is the one after the last commit, or that last commit itself */
+    for (uint64_t id = e->txn_id; id <= e->txn_id + 1; id++) {
+        if (pending_path(e, id, path, sizeof path) != 0)
+            return sml_fail(err, SML_ERANGE, "state directory path too long");
+        if (access(path, F_OK) != 0)
+            continue;
+        if (id == e->txn_id && id > 0) {
+            if (rename(path, ckpt) != 0)
+                return sml_fail(err, SML_EIO, "%s: cannot promote to %s: %s", path, ckpt, strerror(errno));
+            logf_(e, SML_LOG_LEVEL_INFO, "checkpoint %llu was committed by the sink: promoted",
+                  (unsigned long long)id);
+        } else if (unlink(path) != 0)
+            return sml_fail(err, SML_EIO, "%s: cannot remove: %s", path, strerror(errno));
+        else
+            logf_(e, SML_LOG_LEVEL_INFO, "checkpoint %llu was never committed by the sink: dropped",
+                  (unsigned long long)id);
+    }
+    return 0;
+}
+
+/* After the checkpoint (if any) was read: the source seeks to the sink's committed positions. */
+static int txn_seek(sml_engine *e, int resumed, sml_error *err)
+{
+    if (!e->txn_have_positions && resumed)
+        logf_(e, SML_LOG_LEVEL_WARN, "%s has no committed positions for this writer but %s has a checkpoint: the "
+              "stream starts from its beginning with the checkpoint's learner", e->to, e->state_dir);
+    if (!e->txn_have_positions || !e->src.kind->restore)
+        return 0;
+    sml_cursor c = {(const uint8_t *)e->txn_positions.buf,
+                    (const uint8_t *)e->txn_positions.buf + e->txn_positions.len, "committed positions", 0};
+    int rc = e->src.kind->restore(e->src.st, &c, err);
+    if (rc) {
+        sml_error_prefix(err, "%s: committed positions", e->to);
+        return rc;
+    }
+    logf_(e, SML_LOG_LEVEL_INFO, "resuming after checkpoint %llu committed in %s", (unsigned long long)e->txn_id,
+          e->to);
+    return 0;
+}
+
+/* Closes a batch in the sink: pending checkpoint, one transaction (rows, positions, id), promotion. */
+static int txn_commit(sml_engine *e, sml_error *err)
+{
+    uint64_t id = e->txn_id + 1;
+    char path[4200], ckpt[4200];
+    int rc;
+    if (e->state_dir) {
+        if (pending_path(e, id, path, sizeof path) != 0 || ckpt_path(e, ckpt, sizeof ckpt) != 0)
+            return sml_fail(err, SML_ERANGE, "state directory path too long");
+        if ((rc = write_checkpoint_at(e, path, err)) != 0)
+            return rc;
+    }
+    e->txn_positions.len = 0;
+    if (e->src.kind->save && e->src.kind->save(e->src.st, &e->txn_positions) != 0)
+        return sml_fail(err, SML_ENOMEM, "out of memory saving the source positions");
+    if ((rc = e->sink.kind->commit_batch(e->sink.st, e->txn_positions.buf, e->txn_positions.len, id, err)) != 0)
+        return rc;
+    e->txn_id = id;
+    if (e->state_dir && rename(path, ckpt) != 0)
+        return sml_fail(err, SML_EIO, "%s: cannot promote to %s: %s", path, ckpt, strerror(errno));
+    return 0;
 }
 
 /* ------------------------------------------------------------------ batches */
@@ -1340,11 +1471,18 @@ static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err)
               (e->state_dir && (secs_between(&e->t_last_ckpt, &now) * 1000 >= (double)e->checkpoint_interval_ms ||
                                 (e->checkpoint_records && e->records - e->ckpt_records_at >= e->checkpoint_records))));
     /* the sink must hold everything the checkpoint covers and the source commits (Kafka: delivery reports) */
-    if ((e->state_dir && due) || e->src.kind->commit || e->sink.kind == &sml_sink_kafka)
-        if ((rc = e->sink.kind->flush(e->sink.st, durable, err)) != 0)
+    if (e->in_head) {
+        /* positions are past the batch: committing them would skip the rest of the head after a crash */
+    } else if (e->sink.kind->commit_batch) {
+        if ((rc = txn_commit(e, err)) != 0)
             return rc;
-    if (e->state_dir && due && (rc = write_checkpoint(e, err)) != 0)
-        return rc;
+    } else {
+        if ((e->state_dir && due) || e->src.kind->commit || e->sink.kind == &sml_sink_kafka)
+            if ((rc = e->sink.kind->flush(e->sink.st, durable, err)) != 0)
+                return rc;
+        if (e->state_dir && due && (rc = write_checkpoint(e, err)) != 0)
+            return rc;
+    }
     if (e->src.kind->commit && !e->in_head && (rc = e->src.kind->commit(e->src.st, err)) != 0)
         return rc;
     if (e->publish_every_ms && e->learner &&
@@ -1555,6 +1693,7 @@ static int start_from_scratch(sml_engine *e, sml_error *err)
     }
     e->in_head = 0;
 out:
+    e->in_head = 0;
     for (size_t k = 0; k < nhead; k++)
         sml_batch_release(&head[k]);
     free(head);
@@ -1697,6 +1836,8 @@ int sml_engine_run(sml_engine *e, sml_error *err)
     e->t_start = e->t_last_ckpt = e->t_last_publish = mono_now();
     if (e->model && (rc = start_from_model(e, err)) != 0)
         return rc;
+    if (e->sink.kind->commit_batch && (rc = txn_recover(e, err)) != 0)
+        return rc;
     if (e->state_dir) {
         if ((resumed = read_checkpoint(e, err)) < 0)
             return resumed;
@@ -1711,6 +1852,8 @@ int sml_engine_run(sml_engine *e, sml_error *err)
     e->rm_base.dead_letters = e->dead_letters;
     e->rm_base.batches = e->batches;
     metrics_publish(e);
+    if (e->sink.kind->commit_batch && (rc = txn_seek(e, resumed, err)) != 0)
+        return rc;
     if (!e->pipeline) {
         if ((rc = start_from_scratch(e, err)) != 0)
             return rc;

@@ -14,6 +14,7 @@
 #include "common/codec.h"
 #include "common/strbuf.h"
 #include "streamml/io.h"
+#include "streamml/parquet.h"
 #include "streamml/textout.h"
 
 typedef void (*sml_log_fn)(void *opaque, int level, const char *msg);
@@ -84,6 +85,15 @@ typedef struct sml_sink_kind {
     void (*close)(void *st);
     /* Optional: the batch ended (partitioned sinks publish the batch's file). */
     int (*end_batch)(void *st, sml_error *err);
+    /* Optional: the output columns and their types, before the first row (tables are typed: postgres). */
+    int (*columns)(void *st, const sml_parquet_column *cols, size_t n, sml_error *err);
+    /* Optional, both or neither: a transactional sink (postgres). The rows written since the last commit_batch
+     * commit in one transaction together with the source positions after them and the checkpoint id, which must
+     * be the last committed id + 1 (compare-and-set: fails with SML_ESTATE when another writer committed since).
+     * load_positions gives the committed positions (1, 0 when none yet) and checkpoint id (0 none): where a
+     * restarted stream resumes. */
+    int (*load_positions)(void *st, sml_strbuf *positions, uint64_t *ckpt_id, sml_error *err);
+    int (*commit_batch)(void *st, const void *positions, size_t len, uint64_t ckpt_id, sml_error *err);
 } sml_sink_kind;
 
 typedef struct sml_sink {
@@ -106,6 +116,11 @@ typedef struct sml_sink_opts {
 /* kafka://host:port[,host:port]/topic (sink_kafka.c). */
 int sml_kafka_sink_open(const char *location, const sml_sink_opts *o, void **state, sml_error *err);
 extern const sml_sink_kind sml_sink_kafka;
+
+/* postgres://...?table=T[&create=1][&writer=W][&positions_table=P] (sink_pg.c): the URI less our parameters
+ * is libpq's. */
+int sml_pg_sink_open(const char *uri, const sml_sink_opts *o, void **state, sml_error *err);
+extern const sml_sink_kind sml_sink_pg;
 
 /* Partitioned file sinks (sink_part.c). */
 int sml_part_sink_open(const char *location, const char *ext, void **state, sml_error *err);

@@ -164,6 +164,15 @@ int sml_sink_open_with(const char *uri, const sml_sink_opts *o, sml_sink *out, s
         }
         return rc;
     }
+    if (strncmp(uri, "postgres://", 11) == 0 || strncmp(uri, "postgresql://", 13) == 0) {
+        /* rows as CSV into COPY, committed per batch with the source positions */
+        int rc = sml_pg_sink_open(uri, o ? o : &no_opts, &out->st, err);
+        if (rc == 0) {
+            out->kind = &sml_sink_pg;
+            out->format = SML_FORMAT_CSV;
+        }
+        return rc;
+    }
     const sml_sink_kind *kind = &file_sink;
     const char *loc = uri;
     if (strncmp(uri, "null:", 5) == 0)
@@ -182,7 +191,7 @@ int sml_sink_open_with(const char *uri, const sml_sink_opts *o, sml_sink *out, s
         return 0; /* opened by sml_sink_open_part once the format is known */
     } else if (strstr(uri, "://"))
         return sml_fail(err, SML_EUNSUPPORTED, "%s: this kind of sink is not available yet (a file, -, null:, "
-                                               "dir:PATH, parquet:PATH or kafka://)", uri);
+                                               "dir:PATH, parquet:PATH, kafka:// or postgres://)", uri);
     int rc = kind->open(loc, &out->st, err);
     if (rc)
         return rc;
