@@ -236,6 +236,7 @@ struct sml_engine {
     int label_in;             /* input index of the label, -1 without */
     int label_out;            /* label written to the output */
     int header_written;
+    int header_kept;          /* the file sink kept a resumed run's output: its header is there already */
 
     /* work space */
     sml_batch chunk;
@@ -831,7 +832,7 @@ static int write_header(sml_engine *e, sml_error *err)
     if (!e->out)
         return err ? err->code : SML_ENOMEM;
     e->header_written = 1;
-    return sml_textout_header(e->out, err);
+    return e->header_kept ? 0 : sml_textout_header(e->out, err);
 }
 
 static int put_cell(sml_textout *o, const sml_batch *b, int col, size_t i, sml_error *err)
@@ -1854,6 +1855,11 @@ int sml_engine_run(sml_engine *e, sml_error *err)
     metrics_publish(e);
     if (e->sink.kind->commit_batch && (rc = txn_seek(e, resumed, err)) != 0)
         return rc;
+    /* a fresh run replaces a file sink's old content; a resumed one appends to it */
+    if ((rc = sml_sink_begin(&e->sink, resumed, err)) < 0)
+        return rc;
+    e->header_kept = rc;
+    rc = 0;
     if (!e->pipeline) {
         if ((rc = start_from_scratch(e, err)) != 0)
             return rc;

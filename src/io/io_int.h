@@ -134,6 +134,10 @@ int sml_sink_open(const char *uri, sml_sink *out, sml_error *err);
 int sml_sink_open_with(const char *uri, const sml_sink_opts *o, sml_sink *out, sml_error *err);
 /* dir:/parquet: sinks: creates the folder once the file extension (csv, jsonl, parquet) is known. */
 int sml_sink_open_part(sml_sink *s, const char *uri, const char *ext, sml_error *err);
+/* A file sink at the start of a run: a fresh run replaces what the file held; a run resumed from a checkpoint keeps
+ * it (at-least-once) minus a partial last line a kill left. Returns 1 when kept output is there (no second header),
+ * 0 when the output starts empty (or the sink is not a regular file), < 0 on error. */
+int sml_sink_begin(sml_sink *s, int resuming, sml_error *err);
 int sml_sink_write(void *sink, const void *buf, size_t len, sml_error *err); /* an sml_write_fn over sml_sink */
 void sml_sink_close(sml_sink *s);
 

@@ -149,6 +149,52 @@ static const sml_sink_kind null_sink = {"null", null_open, null_write, null_flus
 static const sml_sink_kind part_sink = {"dir", NULL, sml_part_sink_write, sml_part_sink_flush, sml_part_sink_close,
                                         sml_part_sink_end_batch};
 
+/* Where the last complete line of a file ends (0 when it has none): a run killed in the middle of a write leaves a
+ * partial last row, which a resumed run writes again, so it must not be glued to what comes next. */
+static int last_line_end(const char *path, off_t size, off_t *end, sml_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sml_fail(err, SML_EIO, "%s: cannot read back: %s", path, strerror(errno));
+    char buf[65536];
+    off_t at = size;
+    *end = 0;
+    while (at > 0) {
+        size_t n = at < (off_t)sizeof buf ? (size_t)at : sizeof buf;
+        ssize_t r = pread(fd, buf, n, at - (off_t)n);
+        if (r != (ssize_t)n) {
+            close(fd);
+            return sml_fail(err, SML_EIO, "%s: cannot read back: %s", path, r < 0 ? strerror(errno) : "short read");
+        }
+        for (size_t i = n; i-- > 0;)
+            if (buf[i] == '\n') {
+                *end = at - (off_t)n + (off_t)i + 1;
+                close(fd);
+                return 0;
+            }
+        at -= (off_t)n;
+    }
+    close(fd);
+    return 0;
+}
+
+int sml_sink_begin(sml_sink *s, int resuming, sml_error *err)
+{
+    if (s->kind != &file_sink)
+        return 0;
+    fd_sink *f = s->st;
+    struct stat sb;
+    if (!f->regular || fstat(f->fd, &sb) != 0 || sb.st_size == 0)
+        return 0;
+    off_t keep = 0;
+    if (resuming && last_line_end(f->path, sb.st_size, &keep, err) != 0)
+        return err ? err->code : SML_EIO;
+    if (keep < sb.st_size && ftruncate(f->fd, keep) != 0)
+        return sml_fail(err, SML_EIO, "%s: cannot truncate: %s", f->path, strerror(errno));
+    return keep > 0;
+}
+
+
 int sml_sink_open(const char *uri, sml_sink *out, sml_error *err) { return sml_sink_open_with(uri, NULL, out, err); }
 
 int sml_sink_open_with(const char *uri, const sml_sink_opts *o, sml_sink *out, sml_error *err)

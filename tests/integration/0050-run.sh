@@ -62,3 +62,10 @@ for _ in $(seq 50); do [ "$(wc -l < "$T/fifo-out.csv" 2>/dev/null || echo 0)" -g
 kill -TERM "$pid"
 wait "$pid" || fail "SIGTERM should end the run with status 0"
 exec 3>&-
+
+# --- a fresh run replaces what its output file held (no second header, no old rows); a resumed run appends
+head -101 "$T/loans.csv" > "$T/h100.csv"
+"$SML" run --from "$T/h100.csv" --model "$T/store" --to "$T/twice.csv" --log-level warn || fail "first run"
+"$SML" run --from "$T/h100.csv" --model "$T/store" --to "$T/twice.csv" --log-level warn || fail "second run"
+[ "$(wc -l < "$T/twice.csv")" -eq 101 ] || fail "a second run appended to its output: $(wc -l < "$T/twice.csv") lines"
+[ "$(grep -c '^not.fully.paid\|model_version' "$T/twice.csv")" -eq 1 ] || fail "more than one header"

@@ -25,7 +25,14 @@ final() { tail -1 "$1" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.s
 /usr/bin/python3 - "$T/ref.csv" "$T/out.csv" "$rows" "$kills" <<'PY' || fail "sink content"
 import sys
 ref = open(sys.argv[1]).read().splitlines()[1:]
-out = [l for l in open(sys.argv[2]).read().splitlines() if not l.startswith("metadata_numPhotos,")]
+lines = open(sys.argv[2]).read().splitlines()
+# one header: a resumed run appends to the file without a second one
+assert sum(l.startswith("metadata_numPhotos,") for l in lines) == 1 and lines[0].startswith("metadata_numPhotos,"), \
+    "expected exactly one header line, at the top"
+out = lines[1:]
+# no line glued from a partial row a kill left: every line is one of the reference's
+unknown = set(out) - set(ref)
+assert not unknown, f"{len(unknown)} lines not in the reference output, e.g. {sorted(unknown)[:2]}"
 rows, kills = int(sys.argv[3]), int(sys.argv[4])
 assert len(ref) == rows
 # every record's output appears; a record re-processed after a kill repeats its (identical) line
