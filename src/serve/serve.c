@@ -11,6 +11,7 @@
  * under the lock and scores on it; a reload thread swaps the pointer when the store publishes a new version, so a
  * request in flight finishes on the model it started with.
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "streamml/serve.h"
 
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +38,8 @@
 #include "streamml/parse.h"
 #include "streamml/store.h"
 
-#define SERVE_BATCH 4096 /* rows scored at a time */
+#define SERVE_BATCH 4096  /* rows scored at a time */
+#define SERVE_KEEP_ROWS 64 /* a connection keeps the buffers of a body up to this many records */
 
 static const double lat_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                     0.01,   0.025,   0.05,   0.1,   0.5,    1.0};
@@ -60,10 +63,15 @@ struct sml_server {
     char listen[128];
 };
 
-typedef struct request {
-    sml_strbuf body;
+/* One per connection (MHD's socket context), reused by its keep-alive requests: the body, the response and the
+ * scoring buffers. Only the connection's worker thread touches it. */
+typedef struct conn {
+    sml_strbuf body, out;
     int too_big;
-} request;
+    sml_serve_scratch scratch;
+} conn;
+
+#define CONN_KEEP_BYTES 65536 /* larger body or response buffers are freed after the request */
 
 static void slog(sml_server *s, int level, const char *fmt, ...) SML_PRINTF(3, 4);
 static void slog(sml_server *s, int level, const char *fmt, ...)
@@ -169,8 +177,19 @@ static int array_to_lines(sml_strbuf *b)
     return closed ? 1 : -1;
 }
 
-unsigned sml_serve_predict_body(sml_model *m, sml_strbuf *body, int csv, sml_strbuf *out, size_t *nscored, char *msg,
-                                size_t msgcap)
+void sml_serve_scratch_release(sml_serve_scratch *sc)
+{
+    if (!sc)
+        return;
+    sml_batch_release(&sc->batch);
+    sml_examples_release(&sc->ex);
+    free(sc->score);
+    free(sc->optional);
+    *sc = (sml_serve_scratch)SML_SERVE_SCRATCH_INIT;
+}
+
+unsigned sml_serve_predict_body(sml_model *m, sml_strbuf *body, int csv, sml_serve_scratch *scratch, sml_strbuf *out,
+                                size_t *nscored, char *msg, size_t msgcap)
 {
     int is_array = 0;
     *nscored = 0;
@@ -181,36 +200,44 @@ unsigned sml_serve_predict_body(sml_model *m, sml_strbuf *body, int csv, sml_str
                               "Content-Type: text/csv");
         return 400;
     }
+    sml_serve_scratch tmp = SML_SERVE_SCRATCH_INIT, *sc = scratch ? scratch : &tmp;
     sml_model_info info;
     sml_model_get_info(m, &info);
     const char *const *names;
     const sml_type *types;
     size_t nin = sml_pipeline_inputs(sml_model_pipeline(m), &names, &types, NULL);
-    uint8_t *optional = malloc(nin ? nin : 1);
     sml_reader_opts ro = SML_READER_OPTS_INIT;
     ro.format = csv ? SML_FORMAT_CSV : SML_FORMAT_JSONL;
     ro.source_name = "body";
     sml_error err = SML_ERROR_INIT;
     sml_reader *r = sml_reader_new(&ro, &err);
-    sml_batch b = SML_BATCH_INIT;
     /* a batch as large as the body's records (a line each, at most SERVE_BATCH): the reader's default batch
      * of 4096 rows costs ~0.5 MB of zeroed columns, more than parsing and scoring one record */
-    b.capacity = 1;
-    for (const char *p = body->buf, *end = p + body->len; p && b.capacity < SERVE_BATCH &&
-                                                            (p = memchr(p, '\n', (size_t)(end - p))) != NULL;
-         p++)
-        b.capacity++;
-    sml_examples ex = SML_EXAMPLES_INIT;
-    double *score = NULL;
+    size_t rows = 1;
+    for (const char *p = body->buf, *end = p + body->len;
+         p && rows < SERVE_BATCH && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+        rows++;
+    sml_batch *bp = &sc->batch;
+    if (bp->capacity < rows) {
+        sml_batch_release(bp);
+        bp->capacity = rows;
+    }
     unsigned status = 200;
     size_t nrec = 0;
-    if (!optional || !r) {
+    if (nin > sc->optional_cap) {
+        free(sc->optional);
+        sc->optional_cap = 0;
+        if ((sc->optional = malloc(nin)) != NULL)
+            sc->optional_cap = nin;
+    }
+    if ((nin && !sc->optional) || !r) {
         status = 500;
         snprintf(msg, msgcap, "out of memory");
         goto done;
     }
-    memset(optional, 1, nin); /* absent features are missing (imputed as in training) */
-    if (sml_reader_set_columns(r, names, types, optional, nin, &err) != 0 ||
+    if (nin)
+        memset(sc->optional, 1, nin); /* absent features are missing (imputed as in training) */
+    if (sml_reader_set_columns(r, names, types, sc->optional, nin, &err) != 0 ||
         sml_reader_feed(r, body->buf ? body->buf : "", body->len, &err) != 0 || sml_reader_end(r, &err) != 0) {
         status = 400;
         snprintf(msg, msgcap, "%s", err.msg);
@@ -219,7 +246,7 @@ unsigned sml_serve_predict_body(sml_model *m, sml_strbuf *body, int csv, sml_str
     sml_strbuf_addf(out, is_array || csv ? "{\"model_version\": %llu, \"predictions\": [" : "{",
                     (unsigned long long)info.version);
     for (;;) {
-        int n = sml_reader_next(r, &b, &err);
+        int n = sml_reader_next(r, bp, &err);
         if (n < 0) {
             status = 400;
             snprintf(msg, msgcap, "%s", err.msg);
@@ -227,24 +254,31 @@ unsigned sml_serve_predict_body(sml_model *m, sml_strbuf *body, int csv, sml_str
         }
         if (n == 0)
             break;
-        if (b.nbad) { /* a malformed record fails the request, naming it */
-            sml_bad_row_format(r, &b, 0, msg, msgcap);
+        if (bp->nbad) { /* a malformed record fails the request, naming it */
+            sml_bad_row_format(r, bp, 0, msg, msgcap);
             status = 400;
             goto done;
         }
-        double *ns = realloc(score, (b.nrows ? b.nrows : 1) * sizeof *score);
-        if (!ns || sml_pipeline_transform(sml_model_pipeline(m), &b, &ex, &err) != 0) {
+        if (bp->nrows > sc->score_cap) {
+            double *ns = realloc(sc->score, bp->nrows * sizeof *sc->score);
+            if (!ns) {
+                status = 500;
+                snprintf(msg, msgcap, "out of memory");
+                goto done;
+            }
+            sc->score = ns;
+            sc->score_cap = bp->nrows;
+        }
+        if (sml_pipeline_transform(sml_model_pipeline(m), bp, &sc->ex, &err) != 0) {
             status = 500;
-            snprintf(msg, msgcap, "%s", ns ? err.msg : "out of memory");
-            if (ns)
-                score = ns;
+            snprintf(msg, msgcap, "%s", err.msg);
             goto done;
         }
-        score = ns;
-        sml_model_score_examples(m, &ex, score);
-        for (size_t i = 0; i < b.nrows; i++, nrec++) {
-            if (ex.flags[i] & SML_EX_BAD_X) {
-                snprintf(msg, msgcap, "body:%llu: a numeric feature is NaN or infinite", (unsigned long long)b.line[i]);
+        const double *score = sc->score;
+        sml_model_score_examples(m, &sc->ex, sc->score);
+        for (size_t i = 0; i < bp->nrows; i++, nrec++) {
+            if (sc->ex.flags[i] & SML_EX_BAD_X) {
+                snprintf(msg, msgcap, "body:%llu: a numeric feature is NaN or infinite", (unsigned long long)bp->line[i]);
                 status = 400;
                 goto done;
             }
@@ -273,31 +307,28 @@ unsigned sml_serve_predict_body(sml_model *m, sml_strbuf *body, int csv, sml_str
     sml_strbuf_adds(out, is_array || csv ? "]}\n" : "}\n");
     *nscored = nrec;
 done:
-    sml_examples_release(&ex);
-    sml_batch_release(&b);
     sml_reader_free(r);
-    free(optional);
-    free(score);
+    if (sc == &tmp || bp->capacity > SERVE_KEEP_ROWS)
+        sml_serve_scratch_release(sc); /* a large body's buffers are not kept for the connection's next request */
     return status;
 }
 
-static enum MHD_Result predict(sml_server *s, struct MHD_Connection *c, request *rq)
+static enum MHD_Result predict(sml_server *s, struct MHD_Connection *c, conn *cn)
 {
     const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
     int csv = ctype && (strstr(ctype, "text/csv") || strstr(ctype, "application/csv"));
     sml_model *m = current_model(s);
-    sml_strbuf out = SML_STRBUF_INIT;
     char msg[400];
     size_t nrec;
-    unsigned status = sml_serve_predict_body(m, &rq->body, csv, &out, &nrec, msg, sizeof msg);
+    cn->out.len = 0;
+    unsigned status = sml_serve_predict_body(m, &cn->body, csv, &cn->scratch, &cn->out, &nrec, msg, sizeof msg);
     enum MHD_Result res;
     if (status == 200) {
         atomic_fetch_add(&s->records, nrec);
-        res = reply(c, 200, "application/json", out.buf, out.len);
+        res = reply(c, 200, "application/json", cn->out.buf, cn->out.len);
     } else {
         res = reply_error(s, c, status, msg);
     }
-    sml_strbuf_release(&out);
     sml_model_free(m);
     return res;
 }
@@ -372,12 +403,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     sml_server *s = cls;
     (void)version;
     if (!strcmp(method, "POST")) {
-        request *rq = *con_cls;
+        conn *rq = *con_cls;
         if (!rq) {
             if (strcmp(url, "/predict") != 0)
                 return reply_error(s, c, 404, "no such endpoint (POST /predict)");
-            if (!(rq = calloc(1, sizeof *rq)))
-                return MHD_NO;
+            const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+            if (!ci || !(rq = ci->socket_context))
+                return MHD_NO; /* its allocation failed */
+            rq->body.len = 0;
+            rq->too_big = 0;
             *con_cls = rq;
             return MHD_YES;
         }
@@ -412,11 +446,34 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     (void)cls;
     (void)c;
     (void)toe;
-    request *rq = *con_cls;
-    if (rq) {
-        sml_strbuf_release(&rq->body);
-        free(rq);
+    conn *rq = *con_cls;
+    if (rq) { /* the connection keeps small buffers for its next request */
+        if (rq->body.cap > CONN_KEEP_BYTES)
+            sml_strbuf_release(&rq->body);
+        if (rq->out.cap > CONN_KEEP_BYTES)
+            sml_strbuf_release(&rq->out);
+        rq->body.len = rq->out.len = 0;
         *con_cls = NULL;
+    }
+}
+
+static void connection_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)c;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        conn *cn = calloc(1, sizeof *cn); /* NULL: its POST requests are refused */
+        if (cn)
+            cn->scratch = (sml_serve_scratch)SML_SERVE_SCRATCH_INIT;
+        *socket_context = cn;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        conn *cn = *socket_context;
+        sml_strbuf_release(&cn->body);
+        sml_strbuf_release(&cn->out);
+        sml_serve_scratch_release(&cn->scratch);
+        free(cn);
+        *socket_context = NULL;
     }
 }
 
@@ -495,8 +552,9 @@ int sml_server_new(const sml_conf *conf, sml_server **out, sml_error *err)
     if ((rc = sml_parse_hostport(listen, &addr, &addrlen, err)) != 0)
         goto fail;
     unsigned threads = (unsigned)sml_conf_int(conf, "threads");
-    if (!threads) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (!threads) { /* one per core this process may run on (taskset, cgroup cpusets), not per core online */
+        cpu_set_t cpus;
+        long n = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 2;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
@@ -507,6 +565,7 @@ int sml_server_new(const sml_conf *conf, sml_server **out, sml_error *err)
         threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)sml_conf_int(conf, "max_connections"),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(sml_conf_duration_ms(conf, "request_timeout") / 1000 + 1),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, connection_notify, s,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
     if (!s->daemon) {
         rc = sml_fail(err, SML_EIO, "cannot listen on %s (in use, or not a local address?)", listen);

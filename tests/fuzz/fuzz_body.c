@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     char msg[400];
     size_t n = 0;
-    unsigned status = sml_serve_predict_body(m, &body, csv, &out, &n, msg, sizeof msg);
+    unsigned status = sml_serve_predict_body(m, &body, csv, NULL, &out, &n, msg, sizeof msg);
     if (status == 200) {
         cJSON *j = cJSON_ParseWithLength(out.buf, out.len);
         if (!j)
