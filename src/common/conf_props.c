@@ -158,7 +158,7 @@ const sml_prop sml_conf_table[] = {
       "Publish the online model to --store as a new version this often"},
     /* ---- serve ---- */
     {"listen", SML_PROP_STRING, "127.0.0.1:8080", NO_RANGE, NULL, "serve", "Address to listen on (host:port; port 0 picks one)"},
-    {"threads", SML_PROP_INT, "0", 0, 1024, NULL, "serve", "Worker threads (0: one per core)"},
+    {"threads", SML_PROP_INT, "0", 0, 1024, NULL, "serve", "Worker threads (0: one per core the process may run on, see taskset)"},
     {"max_body_bytes", SML_PROP_INT, "16777216", 1024, 1e10, NULL, "serve", "Larger request bodies are refused (413)"},
     {"max_connections", SML_PROP_INT, "1024", 1, 1e6, NULL, "serve", "Concurrent connections at most"},
     {"request_timeout", SML_PROP_DURATION, "30s", 1000, 8.64e7, NULL, "serve", "Idle connections are closed after this long"},

@@ -10,6 +10,9 @@
  * breaks; no DOM), through the model's own pipeline. Models are reference counted: a request takes a reference
  * under the lock and scores on it; a reload thread swaps the pointer when the store publishes a new version, so a
  * request in flight finishes on the model it started with.
+ *
+ * The request path allocates little: a connection keeps its body, response and scoring buffers (batch sized to
+ * the body's records, examples, scores) between keep-alive requests, and frees those of a large body.
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "streamml/serve.h"
