@@ -217,8 +217,8 @@ unsigned sml_serve_predict_body(sml_model *m, sml_strbuf *body, int csv, sml_ser
     /* a batch as large as the body's records (a line each, at most SERVE_BATCH): the reader's default batch
      * of 4096 rows costs ~0.5 MB of zeroed columns, more than parsing and scoring one record */
     size_t rows = 1;
-    for (const char *p = body->buf, *end = p + body->len;
-         p && rows < SERVE_BATCH && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+    for (const char *p = body->len ? body->buf : NULL, *end = p ? p + body->len : NULL;
+         p && p < end && rows < SERVE_BATCH && (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
         rows++;
     sml_batch *bp = &sc->batch;
     if (bp->capacity < rows) {
