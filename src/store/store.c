@@ -82,17 +82,18 @@ int sml_store_list(sml_store *s, uint64_t **versions, size_t *n, sml_error *err)
 
 int sml_store_load(sml_store *s, uint64_t version, sml_model **out, sml_error *err)
 {
-    void *data;
+    const void *data;
+    void *hold;
     size_t len;
     char source[512];
     int rc;
     *out = NULL;
     if (version == 0 && (rc = sml_store_current(s, &version, err)) != 0)
         return rc;
-    if ((rc = s->kind->fetch(s->state, version, &data, &len, source, sizeof source, err)) != 0)
+    if ((rc = s->kind->fetch(s->state, version, &data, &len, &hold, source, sizeof source, err)) != 0)
         return rc;
     rc = sml_model_decode(data, len, source, out, err);
-    free(data);
+    s->kind->release(hold);
     if (rc == 0)
         sml_model_set_version(*out, version);
     return rc;

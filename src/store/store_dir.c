@@ -246,8 +246,8 @@ out:
     return rc;
 }
 
-static int dir_fetch(void *state, uint64_t version, void **data, size_t *len, char *source, size_t source_cap,
-                     sml_error *err)
+static int dir_fetch(void *state, uint64_t version, const void **data, size_t *len, void **hold, char *source,
+                     size_t source_cap, sml_error *err)
 {
     dir_store *d = state;
     sml_strbuf sb = SML_STRBUF_INIT;
@@ -259,10 +259,13 @@ static int dir_fetch(void *state, uint64_t version, void **data, size_t *len, ch
             return sml_fail(err, rc, "model store %s has no version %" PRIu64, d->path, version);
         return rc;
     }
-    *data = sb.buf ? sb.buf : calloc(1, 1);
+    *hold = sb.buf;
+    *data = sb.buf ? sb.buf : "";
     *len = sb.len;
-    return *data ? 0 : sml_fail(err, SML_ENOMEM, "out of memory");
+    return 0;
 }
+
+static void dir_release(void *hold) { free(hold); }
 
 static int dir_remove(void *state, uint64_t version, sml_error *err)
 {
@@ -376,6 +379,6 @@ static void dir_watch_close(void *w)
     free(dw);
 }
 
-const sml_store_kind sml_store_dir = {"dir",          dir_open,        dir_close,      dir_publish, dir_current,
-                                      dir_set_current, dir_fetch,      dir_list,       dir_remove,  dir_pins,
-                                      dir_set_pins,   dir_watch_open,  dir_watch_drain, dir_watch_close};
+const sml_store_kind sml_store_dir = {"dir",           dir_open,       dir_close,       dir_publish,    dir_current,
+                                      dir_set_current, dir_fetch,      dir_release,     dir_list,       dir_remove,
+                                      dir_pins,        dir_set_pins,   dir_watch_open,  dir_watch_drain, dir_watch_close};
