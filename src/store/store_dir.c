@@ -246,26 +246,16 @@ out:
     return rc;
 }
 
-static int dir_fetch(void *state, uint64_t version, const void **data, size_t *len, void **hold, char *source,
-                     size_t source_cap, sml_error *err)
+static int dir_fetch(void *state, uint64_t version, sml_strbuf *into, char *source, size_t source_cap,
+                     sml_error *err)
 {
     dir_store *d = state;
-    sml_strbuf sb = SML_STRBUF_INIT;
     version_path(d, version, source, source_cap);
-    int rc = sml_strbuf_read_file(&sb, source, MAX_MODEL_BYTES, err);
-    if (rc) {
-        sml_strbuf_release(&sb);
-        if (rc == SML_ENOTFOUND)
-            return sml_fail(err, rc, "model store %s has no version %" PRIu64, d->path, version);
-        return rc;
-    }
-    *hold = sb.buf;
-    *data = sb.buf ? sb.buf : "";
-    *len = sb.len;
-    return 0;
+    int rc = sml_strbuf_read_file(into, source, MAX_MODEL_BYTES, err);
+    if (rc == SML_ENOTFOUND)
+        return sml_fail(err, rc, "model store %s has no version %" PRIu64, d->path, version);
+    return rc;
 }
-
-static void dir_release(void *hold) { free(hold); }
 
 static int dir_remove(void *state, uint64_t version, sml_error *err)
 {
@@ -380,5 +370,5 @@ static void dir_watch_close(void *w)
 }
 
 const sml_store_kind sml_store_dir = {"dir",           dir_open,       dir_close,       dir_publish,    dir_current,
-                                      dir_set_current, dir_fetch,      dir_release,     dir_list,       dir_remove,
+                                      dir_set_current, dir_fetch,      dir_list,       dir_remove,
                                       dir_pins,        dir_set_pins,   dir_watch_open,  dir_watch_drain, dir_watch_close};

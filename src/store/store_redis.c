@@ -179,15 +179,14 @@ static int redis_publish(void *state, const void *data, size_t len, int make_cur
     return make_current ? set_current(r, v, 1, err) : 0;
 }
 
-/* A version's bytes in pieces (STRLEN, then pipelined GETRANGEs of FETCH_PIECE bytes copied into one buffer of the
- * right size): one GET of an 8 MB model grew hiredis' read buffer a megabyte at a time (each growth a copy of
+/* A version's bytes in pieces (STRLEN, then pipelined GETRANGEs of FETCH_PIECE bytes copied into the store's fetch
+ * buffer): one GET of an 8 MB model grew hiredis' read buffer a megabyte at a time (each growth a copy of
  * everything so far) and then copied it into the reply, ~19 ms of CPU for a 2^20-weight model. The key is immutable
  * once written; a piece shorter than asked (a version removed meanwhile) fails the fetch. */
 #define FETCH_PIECE ((size_t)256 << 10)
 #define FETCH_MAX ((size_t)8 << 30)
 
-static int redis_fetch(void *state, uint64_t version, const void **data, size_t *len, void **hold, char *source,
-                       size_t cap, sml_error *err)
+static int redis_fetch(void *state, uint64_t version, sml_strbuf *into, char *source, size_t cap, sml_error *err)
 {
     redis_store *r = state;
     snprintf(source, cap, "redis://%s version %" PRIu64, r->where, version);
@@ -201,15 +200,14 @@ static int redis_fetch(void *state, uint64_t version, const void **data, size_t 
     if ((unsigned long long)n > FETCH_MAX)
         return sml_fail(err, SML_EFORMAT, "%s: %lld bytes (at most %zu)", source, n, FETCH_MAX);
     size_t total = (size_t)n, pieces = (total + FETCH_PIECE - 1) / FETCH_PIECE;
-    char *buf = malloc(total);
-    if (!buf)
+    if (sml_strbuf_grow(into, total))
         return sml_fail(err, SML_ENOMEM, "out of memory");
+    char *buf = into->buf;
     for (size_t i = 0; i < pieces; i++) {
         size_t from = i * FETCH_PIECE, to = from + FETCH_PIECE < total ? from + FETCH_PIECE : total;
         if (redisAppendCommand(r->c, "GETRANGE %s:v:%" PRIu64 " %llu %llu", r->prefix, version,
                                (unsigned long long)from, (unsigned long long)(to - 1)) !=
             REDIS_OK) {
-            free(buf);
             return sml_fail(err, SML_EIO, "redis://%s: GETRANGE: %s", r->where, r->c->errstr);
         }
     }
@@ -233,17 +231,10 @@ static int redis_fetch(void *state, uint64_t version, const void **data, size_t 
             memcpy(buf + from, rep->str, want);
         freeReplyObject(rep);
     }
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    *data = buf;
-    *len = total;
-    *hold = buf;
-    return 0;
+    if (rc == 0)
+        into->len = total;
+    return rc;
 }
-
-static void redis_release(void *hold) { free(hold); }
 
 static int int_list(redis_store *r, redisReply *rep, uint64_t **out, size_t *n, const char *what, sml_error *err)
 {
@@ -344,6 +335,6 @@ static int redis_watch_drain(void *w)
 static void redis_watch_close(void *w) { redis_close(w); }
 
 const sml_store_kind sml_store_redis = {"redis",           redis_open,        redis_close,        redis_publish,
-                                        redis_current,     redis_set_current, redis_fetch,        redis_release,
+                                        redis_current,     redis_set_current, redis_fetch,
                                         redis_list,        redis_remove,      redis_pins,         redis_set_pins,
                                         redis_watch_open,  redis_watch_drain, redis_watch_close};
