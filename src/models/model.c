@@ -36,8 +36,8 @@ static size_t first_not_finite(const double *w, size_t n)
 }
 
 /* Builds a model; with take, `weights` becomes the model's own array (freed here on failure) instead of a copy. */
-static int model_build(sml_pipeline *p, const char *loss, double *weights, int take, size_t dim, int has_intercept,
-                       double intercept, sml_model **out, sml_error *err)
+static int model_build(sml_pipeline *p, const char *loss, double *weights, int take, int finite, size_t dim,
+                       int has_intercept, double intercept, sml_model **out, sml_error *err)
 {
     sml_model *m = NULL;
     int rc;
@@ -51,7 +51,7 @@ static int model_build(sml_pipeline *p, const char *loss, double *weights, int t
         rc = sml_fail(err, SML_EINVAL, "%zu weights for a pipeline of %zu features", dim, sml_pipeline_dim(p));
         goto fail;
     }
-    size_t bad = first_not_finite(weights, dim);
+    size_t bad = finite ? dim : first_not_finite(weights, dim);
     if (bad < dim) {
         rc = sml_fail(err, SML_ENUMERIC, "weight %zu is not finite; refusing to build the model", bad);
         goto fail;
@@ -97,13 +97,13 @@ fail:
 int sml_model_new(sml_pipeline *p, const char *loss, const double *weights, size_t dim, int has_intercept,
                   double intercept, sml_model **out, sml_error *err)
 {
-    return model_build(p, loss, (double *)weights, 0, dim, has_intercept, intercept, out, err);
+    return model_build(p, loss, (double *)weights, 0, 0, dim, has_intercept, intercept, out, err);
 }
 
-int sml_model_new_taking(sml_pipeline *p, const char *loss, double *weights, size_t dim, int has_intercept,
-                         double intercept, sml_model **out, sml_error *err)
+int sml_model_new_taking(sml_pipeline *p, const char *loss, double *weights, size_t dim, int finite,
+                         int has_intercept, double intercept, sml_model **out, sml_error *err)
 {
-    return model_build(p, loss, weights, 1, dim, has_intercept, intercept, out, err);
+    return model_build(p, loss, weights, 1, finite, dim, has_intercept, intercept, out, err);
 }
 
 sml_model *sml_model_ref(sml_model *m)
