@@ -1908,6 +1908,10 @@ int sml_engine_run(sml_engine *e, sml_error *err)
         if (timeout > 200)
             timeout = 200;
         e->src.kind->wait(e->src.st, timeout < 1 ? 1 : timeout);
+        /* a new current that came while waiting is swapped in before the records that ended the wait are read
+         * (they were scored by the old model, up to 200 ms after the switch) */
+        if (e->watch && (rc = maybe_reload(e, err)) != 0)
+            break;
         (void)last_data;
     }
     /* the batch in flight is finished, outputs flushed, state checkpointed */

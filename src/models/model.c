@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,9 +14,30 @@
 #include "models/model_int.h"
 #include "streamml/num.h"
 
+/* The index of the first weight that is NaN or infinite, or n. The scan has no branch per weight (the exponent bits
+ * of blocks are OR-ed together, which vectorises): isfinite() per element took a fifth of loading 2^20 weights. */
+static size_t first_not_finite(const double *w, size_t n)
+{
+    const uint64_t exp = 0x7ff0000000000000u; /* all exponent bits set: Inf or NaN */
+    for (size_t i = 0; i < n; i += 1024) {
+        size_t m = n - i < 1024 ? n - i : 1024;
+        uint64_t any = 0;
+        for (size_t j = 0; j < m; j++) {
+            uint64_t u;
+            memcpy(&u, &w[i + j], 8);
+            any |= (uint64_t)((u & exp) == exp);
+        }
+        if (any)
+            for (size_t j = 0; j < m; j++)
+                if (!isfinite(w[i + j]))
+                    return i + j;
+    }
+    return n;
+}
+
 /* Builds a model; with take, `weights` becomes the model's own array (freed here on failure) instead of a copy. */
-static int model_build(sml_pipeline *p, const char *loss, double *weights, int take, size_t dim, int has_intercept,
-                       double intercept, sml_model **out, sml_error *err)
+static int model_build(sml_pipeline *p, const char *loss, double *weights, int take, int finite, size_t dim,
+                       int has_intercept, double intercept, sml_model **out, sml_error *err)
 {
     sml_model *m = NULL;
     int rc;
@@ -29,11 +51,11 @@ static int model_build(sml_pipeline *p, const char *loss, double *weights, int t
         rc = sml_fail(err, SML_EINVAL, "%zu weights for a pipeline of %zu features", dim, sml_pipeline_dim(p));
         goto fail;
     }
-    for (size_t i = 0; i < dim; i++)
-        if (!isfinite(weights[i])) {
-            rc = sml_fail(err, SML_ENUMERIC, "weight %zu is not finite; refusing to build the model", i);
-            goto fail;
-        }
+    size_t bad = finite ? dim : first_not_finite(weights, dim);
+    if (bad < dim) {
+        rc = sml_fail(err, SML_ENUMERIC, "weight %zu is not finite; refusing to build the model", bad);
+        goto fail;
+    }
     if (!isfinite(intercept)) {
         rc = sml_fail(err, SML_ENUMERIC, "the intercept is not finite; refusing to build the model");
         goto fail;
@@ -75,13 +97,13 @@ fail:
 int sml_model_new(sml_pipeline *p, const char *loss, const double *weights, size_t dim, int has_intercept,
                   double intercept, sml_model **out, sml_error *err)
 {
-    return model_build(p, loss, (double *)weights, 0, dim, has_intercept, intercept, out, err);
+    return model_build(p, loss, (double *)weights, 0, 0, dim, has_intercept, intercept, out, err);
 }
 
-int sml_model_new_taking(sml_pipeline *p, const char *loss, double *weights, size_t dim, int has_intercept,
-                         double intercept, sml_model **out, sml_error *err)
+int sml_model_new_taking(sml_pipeline *p, const char *loss, double *weights, size_t dim, int finite,
+                         int has_intercept, double intercept, sml_model **out, sml_error *err)
 {
-    return model_build(p, loss, weights, 1, dim, has_intercept, intercept, out, err);
+    return model_build(p, loss, weights, 1, finite, dim, has_intercept, intercept, out, err);
 }
 
 sml_model *sml_model_ref(sml_model *m)

@@ -22,7 +22,8 @@ struct sml_model {
 };
 
 /* sml_model_new that takes `weights` (malloc'd, dim of them) as the model's own, also on failure: loading a large
- * model then copies its weights once less. */
-int sml_model_new_taking(sml_pipeline *p, const char *loss, double *weights, size_t dim, int has_intercept,
-                         double intercept, sml_model **out, sml_error *err);
+ * model then copies its weights once less. finite: the caller has checked that every weight is finite (the model
+ * file decoder does it while copying them), so they are not scanned again. */
+int sml_model_new_taking(sml_pipeline *p, const char *loss, double *weights, size_t dim, int finite,
+                         int has_intercept, double intercept, sml_model **out, sml_error *err);
 #endif

@@ -8,6 +8,7 @@
 struct sml_store {
     const sml_store_kind *kind;
     void *state;
+    sml_strbuf fetched; /* the bytes of the last version loaded, kept as the next load's buffer */
 };
 
 static const sml_store_kind *const kinds[] = {&sml_store_dir, &sml_store_redis};
@@ -53,6 +54,7 @@ void sml_store_close(sml_store *s)
     if (!s)
         return;
     s->kind->close(s->state);
+    sml_strbuf_release(&s->fetched);
     free(s);
 }
 
@@ -82,17 +84,15 @@ int sml_store_list(sml_store *s, uint64_t **versions, size_t *n, sml_error *err)
 
 int sml_store_load(sml_store *s, uint64_t version, sml_model **out, sml_error *err)
 {
-    void *data;
-    size_t len;
     char source[512];
     int rc;
     *out = NULL;
     if (version == 0 && (rc = sml_store_current(s, &version, err)) != 0)
         return rc;
-    if ((rc = s->kind->fetch(s->state, version, &data, &len, source, sizeof source, err)) != 0)
+    s->fetched.len = 0;
+    if ((rc = s->kind->fetch(s->state, version, &s->fetched, source, sizeof source, err)) != 0)
         return rc;
-    rc = sml_model_decode(data, len, source, out, err);
-    free(data);
+    rc = sml_model_decode(s->fetched.buf ? s->fetched.buf : "", s->fetched.len, source, out, err);
     if (rc == 0)
         sml_model_set_version(*out, version);
     return rc;

@@ -246,22 +246,15 @@ out:
     return rc;
 }
 
-static int dir_fetch(void *state, uint64_t version, void **data, size_t *len, char *source, size_t source_cap,
+static int dir_fetch(void *state, uint64_t version, sml_strbuf *into, char *source, size_t source_cap,
                      sml_error *err)
 {
     dir_store *d = state;
-    sml_strbuf sb = SML_STRBUF_INIT;
     version_path(d, version, source, source_cap);
-    int rc = sml_strbuf_read_file(&sb, source, MAX_MODEL_BYTES, err);
-    if (rc) {
-        sml_strbuf_release(&sb);
-        if (rc == SML_ENOTFOUND)
-            return sml_fail(err, rc, "model store %s has no version %" PRIu64, d->path, version);
-        return rc;
-    }
-    *data = sb.buf ? sb.buf : calloc(1, 1);
-    *len = sb.len;
-    return *data ? 0 : sml_fail(err, SML_ENOMEM, "out of memory");
+    int rc = sml_strbuf_read_file(into, source, MAX_MODEL_BYTES, err);
+    if (rc == SML_ENOTFOUND)
+        return sml_fail(err, rc, "model store %s has no version %" PRIu64, d->path, version);
+    return rc;
 }
 
 static int dir_remove(void *state, uint64_t version, sml_error *err)
@@ -376,6 +369,6 @@ static void dir_watch_close(void *w)
     free(dw);
 }
 
-const sml_store_kind sml_store_dir = {"dir",          dir_open,        dir_close,      dir_publish, dir_current,
-                                      dir_set_current, dir_fetch,      dir_list,       dir_remove,  dir_pins,
-                                      dir_set_pins,   dir_watch_open,  dir_watch_drain, dir_watch_close};
+const sml_store_kind sml_store_dir = {"dir",           dir_open,       dir_close,       dir_publish,    dir_current,
+                                      dir_set_current, dir_fetch,      dir_list,       dir_remove,
+                                      dir_pins,        dir_set_pins,   dir_watch_open,  dir_watch_drain, dir_watch_close};

@@ -1,6 +1,7 @@
 /* Internal: the store interface every kind of store implements (one file each, one table of functions). */
 #ifndef SML_STORE_INT_H
 #define SML_STORE_INT_H
+#include "common/strbuf.h"
 #include "streamml/store.h"
 
 typedef struct sml_store_kind {
@@ -10,8 +11,9 @@ typedef struct sml_store_kind {
     int (*publish)(void *state, const void *data, size_t len, int make_current, uint64_t *version, sml_error *err);
     int (*current)(void *state, uint64_t *version, sml_error *err);
     int (*set_current)(void *state, uint64_t version, sml_error *err);
-    int (*fetch)(void *state, uint64_t version, void **data, size_t *len, char *source, size_t source_cap,
-                 sml_error *err);
+    /* A version's bytes into `into` (emptied first, its capacity reused: the store handle keeps one buffer across
+     * loads, so a hot swap of a large model writes into pages already mapped instead of faulting in fresh ones). */
+    int (*fetch)(void *state, uint64_t version, sml_strbuf *into, char *source, size_t source_cap, sml_error *err);
     int (*list)(void *state, uint64_t **versions, size_t *n, sml_error *err);
     int (*remove)(void *state, uint64_t version, sml_error *err);
     /* Pinned versions (never garbage-collected): read all, or replace the set. */

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/codec.h"
 #include "features/features_int.h"
 #include "streamml/metrics.h"
 #include "streamml/model.h"
@@ -121,6 +122,31 @@ static void test_refuses_nan_weights(void)
     sml_model_free(m);
 }
 
+/* A model file whose weights hold a NaN under a valid checksum is refused (the decoder checks finiteness while
+ * copying the weights, in the same pass as the checksum) and the message names the weight. */
+static void test_refuses_nan_weight_in_file(void)
+{
+    sml_model *m = small_model(1.0), *r = NULL;
+    unsigned char *data;
+    size_t len, at = 0;
+    sml_error err = SML_ERROR_INIT;
+    CHECK_INT(sml_model_encode(m, (void **)&data, &len, NULL), 0);
+    double w1 = sml_model_weights(m)[1], nan = NAN;
+    for (size_t i = 0; i + 8 <= len && !at; i++)
+        if (memcmp(data + i, &w1, 8) == 0)
+            at = i;
+    CHECK(at > 0);
+    memcpy(data + at, &nan, 8);
+    uint32_t crc = sml_crc32c(0, data, len - 16); /* the CRC section: tag, length, then the checksum */
+    for (int i = 0; i < 4; i++)
+        data[len - 4 + i] = (unsigned char)(crc >> (8 * i));
+    CHECK_INT(sml_model_decode(data, len, "t", &r, &err), SML_ENUMERIC);
+    CHECK(r == NULL);
+    CHECK_MSG(strstr(err.msg, "weight 1 is not finite") != NULL, "%s", err.msg);
+    free(data);
+    sml_model_free(m);
+}
+
 static void test_store_versions_and_current(void)
 {
     char dir[] = "/tmp/sml-store-XXXXXX";
@@ -209,6 +235,7 @@ int main(void)
     RUN(test_round_trip_exact);
     RUN(test_refuses_corrupt_truncated_newer);
     RUN(test_refuses_nan_weights);
+    RUN(test_refuses_nan_weight_in_file);
     RUN(test_store_versions_and_current);
     RUN(test_metrics);
     return UNIT_DONE();
