@@ -48,14 +48,6 @@ kill -TERM "$run"; wait "$run"
 echo "== predictions topic: $(kcat -C -b "$boot" -t predictions -e -o beginning -q 2>/dev/null | wc -l) messages" \
      "(first: $(kcat -C -b "$boot" -t predictions -e -o beginning -q -c 1 2>/dev/null))" || true
 echo "== weights per batch (first features)"
-python3 - "$out/online.jsonl" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    d = json.loads(line)
-    w = d.get("weights", {})
-    top = sorted(((k, v) for k, v in w.items() if not k.startswith("_")), key=lambda kv: -abs(kv[1]))[:4]
-    print(f"batch {d['batch']:3d}  records {d['records']:7d}  rmse {d['batch_metrics'].get('rmse', float('nan')):.3f}  " +
-          "  ".join(f"{k}={v:+.3f}" for k, v in top))
-PY
+python3 "$root/examples/feed-regression/show_weights.py" "$out/online.jsonl"
 "$sml" report "$out/online.jsonl" -o "$out/report.svg" --title "feed over Kafka: online learning with L2 toward the base"
 echo "report: $out/report.svg"

@@ -34,14 +34,6 @@ n=$(($(wc -l < "$out/stream.csv") - 1))
 for _ in $(seq 200); do [ "$(($(wc -l < "$out/predictions.csv" 2>/dev/null || echo 1) - 1))" -ge "$n" ] && break; sleep 0.1; done
 kill -TERM "$pid"; wait "$pid"
 echo "== weights per batch (first features)"
-python3 - "$out/online.jsonl" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    d = json.loads(line)
-    w = d.get("weights", {})
-    top = sorted(((k, v) for k, v in w.items() if not k.startswith("_")), key=lambda kv: -abs(kv[1]))[:4]
-    print(f"batch {d['batch']:3d}  rmse {d['batch_metrics'].get('rmse', float('nan')):.3f}  " +
-          "  ".join(f"{k}={v:+.3f}" for k, v in top))
-PY
+python3 "$root/examples/feed-regression/show_weights.py" "$out/online.jsonl"
 "$sml" report "$out/online.jsonl" -o "$out/report.svg" --title "feed: online learning with L2 toward the base"
 echo "report: $out/report.svg"
