@@ -88,7 +88,7 @@ lat, noid = [], 0
 for l in open(sys.argv[2]):
     f = l.strip().split(",")
     if not f[1] or not f[2]:
-        noid += 1   # learning from scratch: the head read for the schema carries no _partition/_offset (a bug)
+        noid += 1   # no _partition/_offset (the head read for the schema had none before; now it has, 0 expected)
         continue
     ts, p, o = int(f[0]), int(f[1]), int(f[2])   # timestamp, then the kept _partition, _offset
     if (p, o) in sent:

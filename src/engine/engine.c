@@ -247,6 +247,10 @@ struct sml_engine {
     /* counters and metrics */
     uint64_t records, labelled, learned, dead_letters, batches, in_batch, ckpt_records_at;
     int have_ckpt; /* the state dir holds a checkpoint (restored or written) */
+    /* pipelined commits (Kafka -> Kafka without --state): batch `pipe_mark` of the sink is not settled yet, and
+     * the source's snapshot holds the positions after it */
+    int pipe_pending;
+    uint64_t pipe_mark;
     int in_head;   /* processing the head read for the schema: the source is already past rows not yet done */
     macc cum, cur;
     double lat_hist[LAT_BINS], lat_hist_batch[LAT_BINS];
@@ -414,13 +418,26 @@ static int add_kafka_prop(const char *key, const char *value, void *opaque)
 
 static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err);
 
+/* Pipelined commits: the sink's last batch is settled and the source commits the positions after it. */
+static int drain_pipeline(sml_engine *e, sml_error *err)
+{
+    if (!e->pipe_pending)
+        return 0;
+    int rc = e->sink.kind->settle(e->sink.st, e->pipe_mark, err);
+    if (rc)
+        return rc;
+    e->pipe_pending = 0;
+    return e->src.kind->commit_snapshot(e->src.st, err);
+}
+
 /* The source is about to lose input (Kafka partitions revoked): the batch in flight goes out now. */
 static int source_release(void *opaque, sml_error *err)
 {
     sml_engine *e = opaque;
     if (!e->pipeline || !e->names)
         return 0; /* still reading the head of the stream: nothing written, nothing to commit */
-    return close_batch(e, e->state_dir != NULL, err);
+    int rc = close_batch(e, e->state_dir != NULL, err);
+    return rc ? rc : drain_pipeline(e, err);
 }
 
 static int read_settings(sml_engine *e, const sml_conf *c, sml_error *err)
@@ -564,7 +581,11 @@ static int set_layout(sml_engine *e, sml_error *err)
             found = (int)e->ncols;
             if (!(e->names[e->ncols] = strdup(e->keep[j])))
                 return sml_fail(err, SML_ENOMEM, "out of memory");
-            e->types[e->ncols] = SML_TYPE_STR;
+            /* text, but the Kafka source's _partition and _offset are numbers */
+            e->types[e->ncols] = e->src.kind == &sml_source_kafka && (!strcmp(e->keep[j], "_partition") ||
+                                                                      !strcmp(e->keep[j], "_offset"))
+                                     ? SML_TYPE_NUM
+                                     : SML_TYPE_STR;
             e->optional[e->ncols++] = 1;
         }
         e->keep_idx[e->nkeep++] = found;
@@ -1477,6 +1498,15 @@ static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err)
     } else if (e->sink.kind->commit_batch) {
         if ((rc = txn_commit(e, err)) != 0)
             return rc;
+    } else if (!e->state_dir && e->src.kind->snapshot && e->sink.kind->mark) {
+        /* pipelined: the previous batch's positions are committed once its delivery reports are all back, while
+         * this batch's messages are still in flight (a failed delivery fails here, before any later commit) */
+        uint64_t id = e->sink.kind->mark(e->sink.st);
+        if ((rc = drain_pipeline(e, err)) != 0)
+            return rc;
+        e->src.kind->snapshot(e->src.st);
+        e->pipe_mark = id;
+        e->pipe_pending = 1;
     } else {
         if ((e->state_dir && due) || e->src.kind->commit || e->sink.kind == &sml_sink_kafka)
             if ((rc = e->sink.kind->flush(e->sink.st, durable, err)) != 0)
@@ -1484,7 +1514,7 @@ static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err)
         if (e->state_dir && due && (rc = write_checkpoint(e, err)) != 0)
             return rc;
     }
-    if (e->src.kind->commit && !e->in_head && (rc = e->src.kind->commit(e->src.st, err)) != 0)
+    if (e->src.kind->commit && !e->in_head && !e->pipe_pending && (rc = e->src.kind->commit(e->src.st, err)) != 0)
         return rc;
     if (e->publish_every_ms && e->learner &&
         secs_between(&e->t_last_publish, &now) * 1000 >= (double)e->publish_every_ms && (rc = publish(e, err)) != 0)
@@ -1544,6 +1574,11 @@ static int retype_row(const sml_batch *src, size_t i, sml_batch *dst, const int 
     return 0;
 }
 
+static int is_kafka_meta(const char *name)
+{
+    return !strcmp(name, "_topic") || !strcmp(name, "_partition") || !strcmp(name, "_offset");
+}
+
 /* Reads the head of the stream untyped, infers the schema, fits the pipeline, then processes the head. */
 static int start_from_scratch(sml_engine *e, sml_error *err)
 {
@@ -1594,7 +1629,11 @@ static int start_from_scratch(sml_engine *e, sml_error *err)
             dead_letter(e, place, b, -1, &b->bad[i]);
         }
         b->nbad = 0;
-        if ((rc = sml_schema_infer_add(inf, b, err)) != 0)
+        /* the Kafka source's _topic/_partition/_offset (its last columns here) are no data to learn from */
+        sml_batch view = *b;
+        while (e->src.kind == &sml_source_kafka && view.ncols && is_kafka_meta(view.cols[view.ncols - 1].name))
+            view.ncols--;
+        if ((rc = sml_schema_infer_add(inf, &view, err)) != 0)
             goto out;
         rows += b->nrows;
         nhead++;
@@ -1902,6 +1941,8 @@ int sml_engine_run(sml_engine *e, sml_error *err)
                 break;
             continue;
         }
+        if (!e->in_batch && (rc = drain_pipeline(e, err)) != 0) /* idle: the last batch's positions go out */
+            break;
         if (secs_between(&e->t_rm, &now) >= 0.5)
             metrics_publish(e); /* idle: Kafka lag and checkpoint age stay current */
         int timeout = e->in_batch ? (int)((double)e->batch_interval_ms - waited_ms) + 1 : 200;
@@ -1916,6 +1957,8 @@ int sml_engine_run(sml_engine *e, sml_error *err)
     }
     /* the batch in flight is finished, outputs flushed, state checkpointed */
     int rc2 = close_batch(e, e->state_dir != NULL, err);
+    if (!rc2)
+        rc2 = drain_pipeline(e, err);
     if (!rc)
         rc = rc2;
     if (!rc && e->out)

@@ -62,6 +62,11 @@ typedef struct sml_source_kind {
     /* Optional: for each assigned partition (up to cap), the messages after the position the engine has reached;
      * never blocks (Kafka: the cached high watermark). Returns how many were filled. */
     size_t (*lag)(void *st, int32_t *partition, int64_t *lag, size_t cap);
+    /* Optional, both or neither (Kafka): snapshot remembers the positions after every record returned so far;
+     * commit_snapshot commits the last snapshot's positions (once the sink has durably taken those records,
+     * while later records are already being processed). commit also drops the snapshot. */
+    void (*snapshot)(void *st);
+    int (*commit_snapshot)(void *st, sml_error *err);
 } sml_source_kind;
 
 typedef struct sml_source {
@@ -94,6 +99,11 @@ typedef struct sml_sink_kind {
      * restarted stream resumes. */
     int (*load_positions)(void *st, sml_strbuf *positions, uint64_t *ckpt_id, sml_error *err);
     int (*commit_batch)(void *st, const void *positions, size_t len, uint64_t ckpt_id, sml_error *err);
+    /* Optional, both or neither (Kafka): mark ends the current batch of rows written and returns its id; settle
+     * waits until every row of batch `id` and of every batch before it is durable (delivery reports back) while
+     * later batches may still be in flight; a failed row fails it (and every later call). */
+    uint64_t (*mark)(void *st);
+    int (*settle)(void *st, uint64_t id, sml_error *err);
 } sml_sink_kind;
 
 typedef struct sml_sink {
@@ -116,6 +126,7 @@ typedef struct sml_sink_opts {
 /* kafka://host:port[,host:port]/topic (sink_kafka.c). */
 int sml_kafka_sink_open(const char *location, const sml_sink_opts *o, void **state, sml_error *err);
 extern const sml_sink_kind sml_sink_kafka;
+extern const sml_source_kind sml_source_kafka;
 
 /* postgres://...?table=T[&create=1][&writer=W][&positions_table=P] (sink_pg.c): the URI less our parameters
  * is libpq's. */

@@ -10,7 +10,9 @@
  * Delivery: the producer queue is bounded (queue.buffering.max.kbytes); when it is full, write() waits for room.
  * flush() waits until every message has a delivery report; any failed delivery fails the flush (and every later
  * call) with the number of messages lost and the first reason: the batch fails loudly, and the source does not
- * commit its positions.
+ * commit its positions. Batches can also be settled one by one (mark/settle): each message carries its batch's
+ * number as its opaque and the delivery reports count per batch, so the engine can commit the positions of batch
+ * N once all of batch N (and everything before) is delivered, while batch N+1 is already being produced.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,6 +20,8 @@
 #include <string.h>
 
 #include "io/kafka_int.h"
+
+#define NBATCH 16 /* batches in flight at most (the engine settles the one before the last) */
 
 typedef struct kafka_sink {
     sml_kafka_log lg; /* first: librdkafka's opaque */
@@ -32,6 +36,11 @@ typedef struct kafka_sink {
     int key_index;    /* CSV: its field index, -1 none */
     uint64_t sent, delivered, failed;
     char first_error[300];
+    /* batches (mark/settle): every message carries its batch's sequence number as its opaque; a ring of
+     * counters per batch not yet settled */
+    uint64_t cur;                 /* the open batch */
+    uint64_t settled;             /* batches below this one are all delivered */
+    uint64_t bsent[NBATCH], bdone[NBATCH];
 } kafka_sink;
 
 /* ------------------------------------------------------------------ callbacks (served by rd_kafka_poll/flush) */
@@ -40,6 +49,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
     (void)rk;
     kafka_sink *s = opaque;
+    s->bdone[(uintptr_t)m->_private % NBATCH]++;
     if (!m->err) {
         s->delivered++;
         return;
@@ -165,7 +175,7 @@ static int produce(kafka_sink *s, const char *p, size_t len, sml_error *err)
         rd_kafka_resp_err_t r =
             rd_kafka_producev(s->rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                               RD_KAFKA_V_VALUE((void *)p, len), RD_KAFKA_V_KEY((void *)key, key ? klen : 0),
-                              RD_KAFKA_V_END);
+                              RD_KAFKA_V_OPAQUE((void *)(uintptr_t)s->cur), RD_KAFKA_V_END);
         if (!r)
             break;
         if (r != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -180,6 +190,7 @@ static int produce(kafka_sink *s, const char *p, size_t len, sml_error *err)
         }
     }
     s->sent++;
+    s->bsent[s->cur % NBATCH]++;
 out:
     sml_strbuf_release(&kb);
     return rc;
@@ -274,6 +285,38 @@ static int kafka_flush(void *st, int durable, sml_error *err)
     return s->failed ? failed(s, err) : 0;
 }
 
+/* Batch `id` and every one before it are delivered (their counters are then free for reuse). */
+static int batches_done(kafka_sink *s, uint64_t id)
+{
+    while (s->settled <= id && s->settled < s->cur) {
+        size_t i = s->settled % NBATCH;
+        if (s->bdone[i] < s->bsent[i])
+            return 0;
+        s->bsent[i] = s->bdone[i] = 0;
+        s->settled++;
+    }
+    return 1;
+}
+
+static int kafka_settle(void *st, uint64_t id, sml_error *err)
+{
+    kafka_sink *s = st;
+    rd_kafka_poll(s->rk, 0);
+    while (!s->failed && !batches_done(s, id))
+        rd_kafka_poll(s->rk, 100); /* messages that cannot be delivered fail at message.timeout.ms */
+    return s->failed ? failed(s, err) : 0;
+}
+
+static uint64_t kafka_mark(void *st)
+{
+    kafka_sink *s = st;
+    uint64_t id = s->cur++;
+    /* the counters of the batch NBATCH back are reused: it must be settled (the engine settles far more often) */
+    while (!s->failed && s->cur - s->settled >= NBATCH && !batches_done(s, s->cur - NBATCH))
+        rd_kafka_poll(s->rk, 100);
+    return id;
+}
+
 static void kafka_close(void *st)
 {
     kafka_sink *s = st;
@@ -346,4 +389,9 @@ fail:
     return rc;
 }
 
-const sml_sink_kind sml_sink_kafka = {"kafka", NULL, kafka_write, kafka_flush, kafka_close, NULL};
+const sml_sink_kind sml_sink_kafka = {.scheme = "kafka",
+                                      .write = kafka_write,
+                                      .flush = kafka_flush,
+                                      .close = kafka_close,
+                                      .mark = kafka_mark,
+                                      .settle = kafka_settle};

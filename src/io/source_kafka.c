@@ -3,15 +3,19 @@
  *
  * Each message holds one or more records: JSON lines, or headerless CSV lines whose fields --csv-columns names
  * (the header is fed to each partition's reader first). Every assigned partition has its own sml_reader, fed
- * message by message (a newline appended when missing), so a record never spans two partitions. Per partition a
- * queue maps the reader's byte offsets back to message offsets: the position of a partition is the next message
- * offset (plus the bytes of it already returned, for resuming inside a message of several records).
+ * message by message (copied straight into the reader's buffer, a newline appended when missing), so a record
+ * never spans two partitions.
+ * Per partition a queue maps the reader's byte offsets back to message offsets: the position of a partition is
+ * the next message offset (plus the bytes of it already returned, for resuming inside a message of several
+ * records).
  *
  * Delivery: offsets are never stored or committed by librdkafka on its own (enable.auto.commit=false); the engine
- * calls commit() once the sink has durably taken every record returned so far: at-least-once. With --state the
- * positions also go into the checkpoint, and on assignment a partition seeks to the checkpoint's position, never
- * to the group's committed offset. On revocation (rebalance or shutdown) the engine is asked to finish the batch in
- * flight first (sml_source_opts.release: sink flush, checkpoint, commit), then the partitions' readers are dropped.
+ * calls commit() once the sink has durably taken every record returned so far: at-least-once. Or, pipelined
+ * (Kafka sink, no --state): snapshot() at a batch's end, commit_snapshot() once the sink has settled that batch,
+ * while the next one is processed. With --state the positions also go into the checkpoint, and on assignment a
+ * partition seeks to the checkpoint's position, never to the group's committed offset. On revocation (rebalance
+ * or shutdown) the engine is asked to finish the batch in flight first (sml_source_opts.release: sink flush,
+ * checkpoint, commit), then the partitions' readers are dropped.
  * Everything, rebalance callbacks and librdkafka's logs included, runs on the thread that calls next()/wait().
  */
 #include <inttypes.h>
@@ -20,6 +24,7 @@
 #include <string.h>
 
 #include "io/kafka_int.h"
+#include "parse/parse_int.h"
 
 typedef struct kmsg {
     uint64_t end;   /* stream byte offset just past this message (and its added newline) */
@@ -42,6 +47,8 @@ typedef struct kpart {
     int64_t skip_offset;    /* resuming: drop the first skip_bytes of this message */
     uint64_t skip_bytes;
     int at_eof;
+    int have_snap;          /* the positions of the last snapshot (committed once the sink settled them) */
+    int64_t snap;
 } kpart;
 
 typedef struct kafka_src {
@@ -94,7 +101,7 @@ static void part_drop(kpart *p)
     p->q = NULL;
     p->qhead = p->qlen = p->qcap = 0;
     p->fed = p->start = 0;
-    p->pending = p->assigned = p->at_eof = 0;
+    p->pending = p->assigned = p->at_eof = p->have_snap = 0;
 }
 
 static int part_open(kafka_src *k, int32_t partition, kpart *p, sml_error *err)
@@ -395,14 +402,17 @@ static int take_message(kafka_src *k, rd_kafka_message_t *m, sml_error *err)
             data += p->skip_bytes < len ? p->skip_bytes : len, len -= p->skip_bytes < len ? p->skip_bytes : len;
         p->skip_offset = -1;
     }
-    if (len && (rc = sml_reader_feed(p->reader, data, len, err)) != 0)
+    size_t nl = len && data[len - 1] != '\n'; /* a newline appended when missing */
+    char *room = len ? sml_reader_direct(p->reader, len + nl) : NULL;
+    if (room) { /* straight into the reader's buffer: one copy, one call */
+        memcpy(room, data, len);
+        if (nl)
+            room[len] = '\n';
+        sml_reader_direct_commit(p->reader, len + nl);
+    } else if (len && ((rc = sml_reader_feed(p->reader, data, len, err)) != 0 ||
+                       (nl && (rc = sml_reader_feed(p->reader, "\n", 1, err)) != 0)))
         goto out;
-    p->fed += len;
-    if (len && data[len - 1] != '\n') {
-        if ((rc = sml_reader_feed(p->reader, "\n", 1, err)) != 0)
-            goto out;
-        p->fed++;
-    }
+    p->fed += len + nl;
     if (p->qhead + p->qlen == p->qcap) {
         if (p->qhead) {
             memmove(p->q, p->q + p->qhead, p->qlen * sizeof *p->q);
@@ -454,6 +464,16 @@ static int set_cell(sml_batch *b, int col, size_t i, const char *text, double nu
 static int account(kafka_src *k, int32_t part, kpart *p, sml_batch *b, sml_error *err)
 {
     int ct = sml_batch_find(b, "_topic"), cp = sml_batch_find(b, "_partition"), co = sml_batch_find(b, "_offset");
+    if (!k->cols.set && b->nrows) {
+        /* untyped (the head a schema is inferred from): the columns are added last, as text, so the engine can
+         * keep them (and leave them out of the schema) */
+        if (ct < 0 && (ct = sml_batch_add_column(b, "_topic", SML_TYPE_STR, err)) < 0)
+            return ct;
+        if (cp < 0 && (cp = sml_batch_add_column(b, "_partition", SML_TYPE_STR, err)) < 0)
+            return cp;
+        if (co < 0 && (co = sml_batch_add_column(b, "_offset", SML_TYPE_STR, err)) < 0)
+            return co;
+    }
     size_t j = 0;
     char num[32];
     if (ct >= 0 || cp >= 0 || co >= 0)
@@ -614,15 +634,27 @@ static int kafka_restore(void *st, sml_cursor *c, sml_error *err)
     return rc;
 }
 
-static int kafka_commit(void *st, sml_error *err)
+static void kafka_snapshot(void *st)
 {
     kafka_src *k = st;
-    (void)err;
+    for (size_t i = 0; i < k->nparts; i++) {
+        kpart *p = &k->parts[i];
+        p->have_snap = p->assigned && p->have_pos;
+        p->snap = p->pos;
+    }
+}
+
+/* Commits the current positions, or the last snapshot's. */
+static int commit_positions(kafka_src *k, int snap)
+{
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
     for (size_t i = 0; i < k->nparts; i++) {
         kpart *p = &k->parts[i];
-        if (p->assigned && p->have_pos && p->pos != p->committed)
-            rd_kafka_topic_partition_list_add(l, k->uri.topic, (int32_t)i)->offset = p->pos;
+        int have = snap ? p->have_snap : p->have_pos;
+        int64_t at = snap ? p->snap : p->pos;
+        p->have_snap = 0;
+        if (p->assigned && have && at != p->committed)
+            rd_kafka_topic_partition_list_add(l, k->uri.topic, (int32_t)i)->offset = at;
     }
     if (l->cnt) {
         /* a failed commit loses nothing: those records come again (at-least-once); say so and go on */
@@ -636,6 +668,18 @@ static int kafka_commit(void *st, sml_error *err)
     }
     rd_kafka_topic_partition_list_destroy(l);
     return 0;
+}
+
+static int kafka_commit(void *st, sml_error *err)
+{
+    (void)err;
+    return commit_positions(st, 0);
+}
+
+static int kafka_commit_snapshot(void *st, sml_error *err)
+{
+    (void)err;
+    return commit_positions(st, 1);
 }
 
 /* Lag per assigned partition: the high watermark librdkafka cached from its last fetch response (no request
@@ -661,6 +705,7 @@ static size_t kafka_lag(void *st, int32_t *partition, int64_t *lag, size_t cap)
     return n;
 }
 
-const sml_source_kind sml_source_kafka = {"kafka", kafka_open, kafka_set_columns, kafka_next, kafka_wait,
-                                          kafka_done, kafka_bad_format, kafka_save, kafka_restore, kafka_close,
-                                          kafka_commit, kafka_lag};
+const sml_source_kind sml_source_kafka = {"kafka",         kafka_open,           kafka_set_columns, kafka_next,
+                                          kafka_wait,      kafka_done,           kafka_bad_format,  kafka_save,
+                                          kafka_restore,   kafka_close,          kafka_commit,      kafka_lag,
+                                          kafka_snapshot,  kafka_commit_snapshot};
