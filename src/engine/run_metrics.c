@@ -88,7 +88,8 @@ int sml_run_metrics_write(sml_run_metrics *m, sml_strbuf *sb)
         }
     }
     rc |= sml_prom_hist_write(sb, "streamml_run_batch_seconds",
-                              "Batch latency: from a batch's first record to its close (sink flushed, offsets committed).",
+                              "Batch latency: from a batch's first record to its close (sink flushed; with a Kafka "
+                              "sink and no --state the delivery wait and the commit overlap the next batch).",
                               &m->batch_seconds);
     return rc;
 }
