@@ -16,6 +16,12 @@
  * transaction is rolled back and the batch fails with "stale writer". load() reads the committed positions and id
  * at start: they, not the consumer group's offsets or a checkpoint file, say where the stream resumes.
  *
+ * A Kafka source keeps positions per topic partition (commit_batch's parts): the members of a consumer group share
+ * the table, each partition with its own row "<table>#<topic>/<partition>" moved compare-and-set on the value the
+ * member last read (load_part, on assignment) or committed. 0 rows: another member owns the partition now and
+ * committed past it ("stale member"): the batch is rolled back and fails. The writer's row is then only written
+ * when the engine gives positions (with --state: the checkpoint id that promotes a pending checkpoint).
+ *
  * A value the server refuses (text that is not valid UTF-8, a table whose columns do not match) fails the batch
  * with the server's message: nothing of it is committed, and the run stops rather than skip it.
  */

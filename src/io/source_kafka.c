@@ -12,6 +12,9 @@
  * positions also go into the checkpoint, and on assignment a partition seeks to the checkpoint's position, never
  * to the group's committed offset. On revocation (rebalance or shutdown) the engine is asked to finish the batch in
  * flight first (sml_source_opts.release: sink flush, checkpoint, commit), then the partitions' readers are dropped.
+ * With a transactional sink (sml_source_opts.committed_position: postgres) positions are per partition: an assigned
+ * partition seeks to what the sink committed for it (sink_position), and save_parts gives the sink each moved
+ * partition's old and new position for its compare-and-set.
  * Everything, rebalance callbacks and librdkafka's logs included, runs on the thread that calls next()/wait().
  */
 #include <inttypes.h>
