@@ -415,8 +415,8 @@ static int pg_load_part(void *st, const char *key, sml_strbuf *val, sml_error *e
 {
     pg_sink *s = st;
     if (s->in_copy)
-        return sml_fail(err, SML_ESTATE, "postgres table %s: partition %s looked up in the middle of a batch", s->table,
-                        key);
+        return sml_fail(err, SML_ESTATE, "postgres table %s: partition %s looked up in the middle of a batch",
+                        s->table, key);
     char *row = part_row(s, key);
     sml_strbuf sql = SML_STRBUF_INIT;
     sml_strbuf_addf(&sql, "SELECT positions FROM %s WHERE writer = $1", s->positions_q);
@@ -432,7 +432,9 @@ static int pg_load_part(void *st, const char *key, sml_strbuf *val, sml_error *e
         rc = fail_pg(s, "reading a partition's position", err);
     else if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
         val->len = 0;
-        rc = sml_strbuf_add(val, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0)) ? sml_fail(err, SML_ENOMEM, "out of memory") : 1;
+        rc = sml_strbuf_add(val, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0)) != 0
+                 ? sml_fail(err, SML_ENOMEM, "out of memory")
+                 : 1;
     }
     PQclear(r);
     sml_strbuf_release(&sql);

@@ -173,7 +173,8 @@ static int sink_position(kafka_src *k, int32_t partition, int64_t *offset)
     long long pos = -1;
     unsigned long long skip = 0;
     char end = 0;
-    if (rc > 0 && (sml_strbuf_add(&val, "", 1) != 0 || sscanf(val.buf, "%lld:%llu%c", &pos, &skip, &end) != 2 || pos < 0))
+    if (rc > 0 &&
+        (sml_strbuf_add(&val, "", 1) != 0 || sscanf(val.buf, "%lld:%llu%c", &pos, &skip, &end) != 2 || pos < 0))
         rc = sml_fail(&perr, SML_EFORMAT, "%s/%" PRId32 ": bad position committed in the sink", k->where, partition);
     sml_strbuf_release(&val);
     if (rc < 0) {
