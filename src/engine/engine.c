@@ -265,6 +265,7 @@ struct sml_engine {
     /* transactional sinks (postgres): the last committed checkpoint id and the positions it committed */
     uint64_t txn_id;
     sml_strbuf txn_positions;
+    sml_strbuf txn_parts;     /* per-partition positions of the batch (save_parts) */
     int txn_have_positions;
 
     atomic_int stop;
@@ -360,6 +361,7 @@ void sml_engine_free(sml_engine *e)
     sml_sink_close(&e->sink);
     sml_source_close(&e->src);
     sml_strbuf_release(&e->txn_positions);
+    sml_strbuf_release(&e->txn_parts);
     if (e->dead)
         fclose(e->dead);
     if (e->metrics)
@@ -438,6 +440,16 @@ static int source_release(void *opaque, sml_error *err)
         return 0; /* still reading the head of the stream: nothing written, nothing to commit */
     int rc = close_batch(e, e->state_dir != NULL, err);
     return rc ? rc : drain_pipeline(e, err);
+}
+
+/* A partition was assigned (Kafka): where the transactional sink committed it, never the group's offset. */
+static int source_committed_position(void *opaque, const char *key, sml_strbuf *val, sml_error *err)
+{
+    sml_engine *e = opaque;
+    int rc = e->sink.kind->load_part(e->sink.st, key, val, err);
+    if (rc < 0)
+        sml_error_prefix(err, "%s: partition %s", e->to, key);
+    return rc;
 }
 
 static int read_settings(sml_engine *e, const sml_conf *c, sml_error *err)
@@ -748,6 +760,8 @@ int sml_engine_new(const sml_conf *conf, sml_engine **out, sml_error *err)
         /* never read our own output */
         e->sopts.exclude_dir = e->to;
     }
+    if (e->sink.kind->load_part)
+        e->sopts.committed_position = source_committed_position;
     if ((rc = sml_source_open(e->from, &e->sopts, &e->src, err)) != 0)
         goto fail;
     *out = e;
@@ -1217,8 +1231,8 @@ static int txn_seek(sml_engine *e, int resumed, sml_error *err)
     if (!e->txn_have_positions && resumed)
         logf_(e, SML_LOG_LEVEL_WARN, "%s has no committed positions for this writer but %s has a checkpoint: the "
               "stream starts from its beginning with the checkpoint's learner", e->to, e->state_dir);
-    if (!e->txn_have_positions || !e->src.kind->restore)
-        return 0;
+    if (!e->txn_have_positions || !e->src.kind->restore || e->src.kind->save_parts)
+        return 0; /* a source with positions per partition asks for each one as it is assigned */
     sml_cursor c = {(const uint8_t *)e->txn_positions.buf,
                     (const uint8_t *)e->txn_positions.buf + e->txn_positions.len, "committed positions", 0};
     int rc = e->src.kind->restore(e->src.st, &c, err);
@@ -1246,8 +1260,19 @@ static int txn_commit(sml_engine *e, sml_error *err)
     e->txn_positions.len = 0;
     if (e->src.kind->save && e->src.kind->save(e->src.st, &e->txn_positions) != 0)
         return sml_fail(err, SML_ENOMEM, "out of memory saving the source positions");
-    if ((rc = e->sink.kind->commit_batch(e->sink.st, e->txn_positions.buf, e->txn_positions.len, id, err)) != 0)
+    /* per partition (Kafka): each partition's row, compare-and-set; the writer's row only for the checkpoint id
+     * with --state (members of a group share the table and, by default, the writer name) */
+    int parts = e->src.kind->save_parts != NULL;
+    e->txn_parts.len = 0;
+    if (parts && e->src.kind->save_parts(e->src.st, &e->txn_parts) != 0)
+        return sml_fail(err, SML_ENOMEM, "out of memory saving the source positions");
+    const void *wpos = parts && !e->state_dir ? NULL : e->txn_positions.buf ? e->txn_positions.buf : "";
+    const void *pparts = parts ? (e->txn_parts.buf ? e->txn_parts.buf : "") : NULL;
+    if ((rc = e->sink.kind->commit_batch(e->sink.st, wpos, e->txn_positions.len, pparts, e->txn_parts.len, id,
+                                         err)) != 0)
         return rc;
+    if (parts)
+        e->src.kind->parts_committed(e->src.st);
     e->txn_id = id;
     if (e->state_dir && rename(path, ckpt) != 0)
         return sml_fail(err, SML_EIO, "%s: cannot promote to %s: %s", path, ckpt, strerror(errno));

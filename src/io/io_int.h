@@ -35,6 +35,10 @@ typedef struct sml_source_opts {
      * the engine finishes the batch in flight (sink flushed, checkpoint, then the source's commit). */
     int (*release)(void *opaque, sml_error *err);
     void *release_opaque;
+    /* Set when the sink is transactional (postgres): a source that keeps positions per partition (Kafka) asks, for
+     * each partition assigned to it, the position the sink committed for it (key "topic/partition"): 1 found (val
+     * filled with what save_parts gave), 0 none, < 0 an error. Called with release_opaque. */
+    int (*committed_position)(void *opaque, const char *key, sml_strbuf *val, sml_error *err);
 } sml_source_opts;
 
 typedef struct sml_source_kind {
@@ -67,6 +71,12 @@ typedef struct sml_source_kind {
      * while later records are already being processed). commit also drops the snapshot. */
     void (*snapshot)(void *st);
     int (*commit_snapshot)(void *st, sml_error *err);
+    /* Optional (Kafka): positions kept per partition, for a transactional sink. Appends, for each partition whose
+     * position moved since it was last committed or loaded through committed_position: the key (str), 1 and the
+     * old value (str) or 0 when none was ever committed, the new value (str). The sink commits them compare-and-set
+     * on the old value; parts_committed then makes the new values the expected ones. */
+    int (*save_parts)(void *st, sml_strbuf *sb);
+    void (*parts_committed)(void *st);
 } sml_source_kind;
 
 typedef struct sml_source {
@@ -96,9 +106,15 @@ typedef struct sml_sink_kind {
      * commit in one transaction together with the source positions after them and the checkpoint id, which must
      * be the last committed id + 1 (compare-and-set: fails with SML_ESTATE when another writer committed since).
      * load_positions gives the committed positions (1, 0 when none yet) and checkpoint id (0 none): where a
-     * restarted stream resumes. */
+     * restarted stream resumes. parts (NULL: none) holds per-partition positions as save_parts gives them: they
+     * commit in the same transaction, each compare-and-set on its old value; with parts, positions NULL leaves the
+     * writer's row alone (members of a group share the table, each without its own writer row). load_part reads
+     * one partition's committed value (1 found, 0 none, < 0 error); it finishes no transaction, so it is only
+     * called between batches. */
     int (*load_positions)(void *st, sml_strbuf *positions, uint64_t *ckpt_id, sml_error *err);
-    int (*commit_batch)(void *st, const void *positions, size_t len, uint64_t ckpt_id, sml_error *err);
+    int (*commit_batch)(void *st, const void *positions, size_t len, const void *parts, size_t parts_len,
+                        uint64_t ckpt_id, sml_error *err);
+    int (*load_part)(void *st, const char *key, sml_strbuf *val, sml_error *err);
     /* Optional, both or neither (Kafka): mark ends the current batch of rows written and returns its id; settle
      * waits until every row of batch `id` and of every batch before it is durable (delivery reports back) while
      * later batches may still be in flight; a failed row fails it (and every later call). */

@@ -16,6 +16,12 @@
  * transaction is rolled back and the batch fails with "stale writer". load() reads the committed positions and id
  * at start: they, not the consumer group's offsets or a checkpoint file, say where the stream resumes.
  *
+ * A Kafka source keeps positions per topic partition (commit_batch's parts): the members of a consumer group share
+ * the table, each partition with its own row "<table>#<topic>/<partition>" moved compare-and-set on the value the
+ * member last read (load_part, on assignment) or committed. 0 rows: another member owns the partition now and
+ * committed past it ("stale member"): the batch is rolled back and fails. The writer's row is then only written
+ * when the engine gives positions (with --state: the checkpoint id that promotes a pending checkpoint).
+ *
  * A value the server refuses (text that is not valid UTF-8, a table whose columns do not match) fails the batch
  * with the server's message: nothing of it is committed, and the run stops rather than skip it.
  */
@@ -78,6 +84,18 @@ static int exec_cmd(pg_sink *s, const char *sql, const char *what, sml_error *er
 {
     PGresult *r = PQexec(s->conn, sql);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok ? 0 : fail_pg(s, what, err);
+}
+
+/* CREATE TABLE IF NOT EXISTS: two processes creating the same table at once may see a unique violation (the
+ * check and the catalog insert are not atomic); the other one created it, which is all we asked. */
+static int create_table(pg_sink *s, const char *sql, const char *what, sml_error *err)
+{
+    PGresult *r = PQexec(s->conn, sql);
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
+             (state && (!strcmp(state, "23505") || !strcmp(state, "42P07")));
     PQclear(r);
     return ok ? 0 : fail_pg(s, what, err);
 }
@@ -220,7 +238,7 @@ int sml_pg_sink_open(const char *uri, const sml_sink_opts *o, void **state, sml_
     sml_strbuf sql = SML_STRBUF_INIT;
     sml_strbuf_addf(&sql, "CREATE TABLE IF NOT EXISTS %s (writer text PRIMARY KEY, checkpoint_id bigint NOT NULL, "
                           "positions bytea, committed_at timestamptz)", s->positions_q);
-    rc = sql.buf ? exec_cmd(s, sql.buf, "creating the positions table", err) : sml_fail(err, SML_ENOMEM, "out of memory");
+    rc = sql.buf ? create_table(s, sql.buf, "creating the positions table", err) : sml_fail(err, SML_ENOMEM, "out of memory");
     sml_strbuf_release(&sql);
     if (rc)
         goto fail;
@@ -263,7 +281,7 @@ static int pg_columns(void *st, const sml_parquet_column *cols, size_t n, sml_er
     if (!rc && (!create.buf || !copy.buf))
         rc = sml_fail(err, SML_ENOMEM, "out of memory");
     if (!rc && s->create)
-        rc = exec_cmd(s, create.buf, "creating the table", err);
+        rc = create_table(s, create.buf, "creating the table", err);
     if (!rc) {
         free(s->copy_sql);
         s->copy_sql = copy.buf;
@@ -382,7 +400,97 @@ static void rollback(pg_sink *s)
     PQclear(r);
 }
 
-static int pg_commit_batch(void *st, const void *positions, size_t len, uint64_t ckpt_id, sml_error *err)
+/* Per-partition rows (a Kafka source, members of a consumer group sharing the table): the row of partition KEY
+ * ("topic/partition") is "<table>#<key>" in the writer column, its positions the source's text for it. */
+static char *part_row(const pg_sink *s, const char *key)
+{
+    size_t n = strlen(s->table) + strlen(key) + 2;
+    char *r = malloc(n);
+    if (r)
+        snprintf(r, n, "%s#%s", s->table, key);
+    return r;
+}
+
+static int pg_load_part(void *st, const char *key, sml_strbuf *val, sml_error *err)
+{
+    pg_sink *s = st;
+    if (s->in_copy)
+        return sml_fail(err, SML_ESTATE, "postgres table %s: partition %s looked up in the middle of a batch",
+                        s->table, key);
+    char *row = part_row(s, key);
+    sml_strbuf sql = SML_STRBUF_INIT;
+    sml_strbuf_addf(&sql, "SELECT positions FROM %s WHERE writer = $1", s->positions_q);
+    if (!row || !sql.buf) {
+        free(row);
+        sml_strbuf_release(&sql);
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    }
+    const char *params[1] = {row};
+    PGresult *r = PQexecParams(s->conn, sql.buf, 1, NULL, params, NULL, NULL, 1);
+    int rc = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        rc = fail_pg(s, "reading a partition's position", err);
+    else if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+        val->len = 0;
+        rc = sml_strbuf_add(val, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0)) != 0
+                 ? sml_fail(err, SML_ENOMEM, "out of memory")
+                 : 1;
+    }
+    PQclear(r);
+    sml_strbuf_release(&sql);
+    free(row);
+    return rc;
+}
+
+/* In the batch's transaction: each partition's row moves from its old value to its new one, compare-and-set.
+ * 0 rows means another member committed that partition since this one read it: the caller rolls back. */
+static int commit_parts(pg_sink *s, const void *parts, size_t len, sml_error *err)
+{
+    sml_cursor c = {parts, (const uint8_t *)parts + len, "partition positions", 0};
+    sml_strbuf upd = SML_STRBUF_INIT, ins = SML_STRBUF_INIT;
+    int rc = 0;
+    sml_strbuf_addf(&upd, "UPDATE %s SET positions = $3, checkpoint_id = checkpoint_id + 1, committed_at = now() "
+                          "WHERE writer = $1 AND positions = $2", s->positions_q);
+    sml_strbuf_addf(&ins, "INSERT INTO %s (writer, checkpoint_id, positions, committed_at) VALUES ($1, 1, $2, now()) "
+                          "ON CONFLICT DO NOTHING", s->positions_q);
+    if (!upd.buf || !ins.buf)
+        rc = sml_fail(err, SML_ENOMEM, "out of memory");
+    while (!rc && sml_cursor_left(&c) > 0) {
+        char *key = sml_get_str(&c);
+        int has_old = sml_get_u8(&c);
+        char *old = has_old ? sml_get_str(&c) : NULL;
+        char *val = sml_get_str(&c);
+        char *row = key ? part_row(s, key) : NULL;
+        if (c.failed || !key || !val || (has_old && !old) || !row) {
+            rc = sml_fail(err, c.failed ? SML_EFORMAT : SML_ENOMEM, "postgres table %s: bad partition positions",
+                          s->table);
+        } else {
+            const char *params[3] = {row, has_old ? old : val, val};
+            int lens[3] = {0, (int)strlen(params[1]), (int)strlen(val)};
+            int formats[3] = {0, 1, 1};
+            PGresult *r = PQexecParams(s->conn, has_old ? upd.buf : ins.buf, has_old ? 3 : 2, NULL, params, lens,
+                                       formats, 0);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK)
+                rc = fail_pg(s, "updating a partition's position", err);
+            else if (strcmp(PQcmdTuples(r), "1") != 0)
+                rc = sml_fail(err, SML_ESTATE, "postgres table %s: stale member: partition %s was committed by "
+                                               "another member since this one read it at %s (it was reassigned in a "
+                                               "rebalance); this batch is rolled back", s->table, key,
+                              has_old ? old : "the start");
+            PQclear(r);
+        }
+        free(key);
+        free(old);
+        free(val);
+        free(row);
+    }
+    sml_strbuf_release(&upd);
+    sml_strbuf_release(&ins);
+    return rc;
+}
+
+static int pg_commit_batch(void *st, const void *positions, size_t len, const void *parts, size_t parts_len,
+                           uint64_t ckpt_id, sml_error *err)
 {
     pg_sink *s = st;
     int rc = 0;
@@ -408,6 +516,16 @@ static int pg_commit_batch(void *st, const void *positions, size_t len, uint64_t
         }
     } else if ((rc = exec_cmd(s, "BEGIN", "BEGIN", err)) != 0)
         return rc;
+    if (parts && (rc = commit_parts(s, parts, parts_len, err)) != 0) {
+        rollback(s);
+        return rc;
+    }
+    if (parts && !positions) { /* no writer row: the partitions' rows are the whole commit */
+        if ((rc = exec_cmd(s, "COMMIT", "COMMIT", err)) != 0)
+            return rc;
+        s->ckpt_id = ckpt_id;
+        return 0;
+    }
     char next[24], expected[24];
     snprintf(next, sizeof next, "%" PRIu64, ckpt_id);
     snprintf(expected, sizeof expected, "%" PRIu64, s->ckpt_id);
@@ -436,5 +554,5 @@ static int pg_commit_batch(void *st, const void *positions, size_t len, uint64_t
     return 0;
 }
 
-const sml_sink_kind sml_sink_pg = {"postgres", NULL,    pg_write,        pg_flush, pg_close, NULL, pg_columns,
-                                   pg_load,    pg_commit_batch};
+const sml_sink_kind sml_sink_pg = {"postgres", NULL,    pg_write,        pg_flush,    pg_close, NULL, pg_columns,
+                                   pg_load,    pg_commit_batch, pg_load_part};

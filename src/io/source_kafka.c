@@ -16,6 +16,9 @@
  * partition seeks to the checkpoint's position, never to the group's committed offset. On revocation (rebalance
  * or shutdown) the engine is asked to finish the batch in flight first (sml_source_opts.release: sink flush,
  * checkpoint, commit), then the partitions' readers are dropped.
+ * With a transactional sink (sml_source_opts.committed_position: postgres) positions are per partition: an assigned
+ * partition seeks to what the sink committed for it (sink_position), and save_parts gives the sink each moved
+ * partition's old and new position for its compare-and-set.
  * Everything, rebalance callbacks and librdkafka's logs included, runs on the thread that calls next()/wait().
  */
 #include <inttypes.h>
@@ -49,6 +52,9 @@ typedef struct kpart {
     int at_eof;
     int have_snap;          /* the positions of the last snapshot (committed once the sink settled them) */
     int64_t snap;
+    int txn_have;           /* a transactional sink holds txn_pos/txn_skip for this partition (committed or read) */
+    int64_t txn_pos;
+    uint64_t txn_skip;
 } kpart;
 
 typedef struct kafka_src {
@@ -148,12 +154,46 @@ static void list_text(const rd_kafka_topic_partition_list_t *l, const kafka_src 
     buf[0] = 0;
     for (int i = 0; i < l->cnt && used + 40 < cap; i++) {
         const kpart *p = (size_t)l->elems[i].partition < k->nparts ? &k->parts[l->elems[i].partition] : NULL;
-        int n = p && k->from_ckpt && l->elems[i].offset >= 0
+        int n = p && (k->from_ckpt || k->o.committed_position) && l->elems[i].offset >= 0
                     ? snprintf(buf + used, cap - used, "%s%" PRId32 "@%" PRId64, i ? ", " : "", l->elems[i].partition,
                                l->elems[i].offset)
                     : snprintf(buf + used, cap - used, "%s%" PRId32, i ? ", " : "", l->elems[i].partition);
         used += n > 0 ? (size_t)n : 0;
     }
+}
+
+/* A transactional sink keeps each partition's position ("offset:bytes"): an assigned partition starts there, or
+ * from the topic's start (end with offset=latest) when the sink has none, never from the group's committed offset
+ * nor another member's checkpoint. Returns 1 found, 0 none, < 0 (fatal set). */
+static int sink_position(kafka_src *k, int32_t partition, int64_t *offset)
+{
+    char key[300];
+    sml_strbuf val = SML_STRBUF_INIT;
+    sml_error perr = SML_ERROR_INIT;
+    kpart *p = part_get(k, partition);
+    if (!p) {
+        set_fatal(k, SML_ENOMEM, NULL, "out of memory");
+        return -1;
+    }
+    snprintf(key, sizeof key, "%s/%" PRId32, k->uri.topic, partition);
+    int rc = k->o.committed_position(k->o.release_opaque, key, &val, &perr);
+    long long pos = -1;
+    unsigned long long skip = 0;
+    char end = 0;
+    if (rc > 0 &&
+        (sml_strbuf_add(&val, "", 1) != 0 || sscanf(val.buf, "%lld:%llu%c", &pos, &skip, &end) != 2 || pos < 0))
+        rc = sml_fail(&perr, SML_EFORMAT, "%s/%" PRId32 ": bad position committed in the sink", k->where, partition);
+    sml_strbuf_release(&val);
+    if (rc < 0) {
+        set_fatal(k, rc, &perr, "reading a partition's committed position failed");
+        return rc;
+    }
+    p->known = 1;
+    p->have_pos = p->txn_have = rc > 0;
+    p->pos = p->txn_pos = rc > 0 ? pos : 0;
+    p->pos_skip = p->txn_skip = rc > 0 ? skip : 0;
+    *offset = rc > 0 ? pos : k->uri.latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+    return rc;
 }
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *parts, void *opaque)
@@ -162,7 +202,18 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
     int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
     char text[1024];
     if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        int from_ckpt = 0;
+        int from_ckpt = 0, from_sink = 0;
+        if (k->o.committed_position && !k->closing && k->o.release && !k->fatal) {
+            /* the sink is looked up between batches: the batch in flight goes out first (cooperative rebalances) */
+            sml_error perr = SML_ERROR_INIT;
+            int rc = k->o.release(k->o.release_opaque, &perr);
+            if (rc)
+                set_fatal(k, rc, &perr, "finishing the batch before a rebalance failed");
+        }
+        for (int i = 0; i < parts->cnt && k->o.committed_position && !k->fatal; i++) {
+            int rc = sink_position(k, parts->elems[i].partition, &parts->elems[i].offset);
+            from_sink += rc > 0;
+        }
         for (int i = 0; i < parts->cnt; i++) {
             sml_error perr = SML_ERROR_INIT;
             kpart *p = part_get(k, parts->elems[i].partition);
@@ -171,7 +222,11 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
                 break;
             }
             part_drop(p);
-            if (k->from_ckpt && p->have_pos) {
+            if (k->o.committed_position) {
+                /* where the sink committed this partition (sink_position), set above */
+                p->skip_offset = p->have_pos ? p->pos : -1;
+                p->skip_bytes = p->pos_skip;
+            } else if (k->from_ckpt && p->have_pos) {
                 /* the checkpoint's position (or ours since), never the group's committed offset */
                 parts->elems[i].offset = p->pos;
                 p->skip_offset = p->pos;
@@ -187,7 +242,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
         }
         list_text(parts, k, text, sizeof text);
         sml_kafka_logf(&k->lg, SML_LOG_INFO, "%s: assigned partition%s %s%s", k->where, parts->cnt == 1 ? "" : "s",
-                       text, from_ckpt ? " (positions from the checkpoint)" : "");
+                       text, from_ckpt ? " (positions from the checkpoint)"
+                             : from_sink ? " (positions committed in the sink)" : "");
         rd_kafka_error_t *er = NULL;
         rd_kafka_resp_err_t r = 0;
         if (cooperative)
@@ -634,6 +690,41 @@ static int kafka_restore(void *st, sml_cursor *c, sml_error *err)
     return rc;
 }
 
+/* For a transactional sink: each assigned partition whose position moved since the sink last held it. */
+static int kafka_save_parts(void *st, sml_strbuf *sb)
+{
+    kafka_src *k = st;
+    int rc = 0;
+    char key[300], old[48], val[48];
+    for (size_t i = 0; i < k->nparts; i++) {
+        const kpart *p = &k->parts[i];
+        if (!p->assigned || !p->have_pos || (p->txn_have && p->txn_pos == p->pos && p->txn_skip == p->pos_skip))
+            continue;
+        snprintf(key, sizeof key, "%s/%zu", k->uri.topic, i);
+        snprintf(old, sizeof old, "%" PRId64 ":%" PRIu64, p->txn_pos, p->txn_skip);
+        snprintf(val, sizeof val, "%" PRId64 ":%" PRIu64, p->pos, p->pos_skip);
+        rc |= sml_put_str(sb, key) | sml_put_u8(sb, (uint8_t)p->txn_have);
+        if (p->txn_have)
+            rc |= sml_put_str(sb, old);
+        rc |= sml_put_str(sb, val);
+    }
+    return rc;
+}
+
+/* The sink committed what kafka_save_parts gave: those are the positions it holds now. */
+static void kafka_parts_committed(void *st)
+{
+    kafka_src *k = st;
+    for (size_t i = 0; i < k->nparts; i++) {
+        kpart *p = &k->parts[i];
+        if (p->assigned && p->have_pos) {
+            p->txn_have = 1;
+            p->txn_pos = p->pos;
+            p->txn_skip = p->pos_skip;
+        }
+    }
+}
+
 static void kafka_snapshot(void *st)
 {
     kafka_src *k = st;
@@ -705,7 +796,7 @@ static size_t kafka_lag(void *st, int32_t *partition, int64_t *lag, size_t cap)
     return n;
 }
 
-const sml_source_kind sml_source_kafka = {"kafka",         kafka_open,           kafka_set_columns, kafka_next,
-                                          kafka_wait,      kafka_done,           kafka_bad_format,  kafka_save,
-                                          kafka_restore,   kafka_close,          kafka_commit,      kafka_lag,
-                                          kafka_snapshot,  kafka_commit_snapshot};
+const sml_source_kind sml_source_kafka = {"kafka",          kafka_open,           kafka_set_columns, kafka_next,
+                                          kafka_wait,       kafka_done,           kafka_bad_format,  kafka_save,
+                                          kafka_restore,    kafka_close,          kafka_commit,      kafka_lag,
+                                          kafka_snapshot,   kafka_commit_snapshot, kafka_save_parts, kafka_parts_committed};
