@@ -85,17 +85,20 @@ produce_next() {
     kcat -P -b "$BOOT" -t in -l "$f" || fail "kcat produce"
     rm -f "$f"
 }
-kscore=(run --model "$T/m.smlm" --from "kafka://$BOOT/in?group=pg" --keep id --batch-size 20 --batch-interval 100ms
+kscore=(run --model "$T/m.smlm" --keep id --batch-size 20 --batch-interval 100ms
         --set kafka.session.timeout.ms=3000 --set kafka.heartbeat.interval.ms=500
         --log-level error --to "$PGURI?table=kscored&create=1")
-# a restarted member joins once the group gave up on the killed one (session timeout): each run is killed at a
-# random moment shortly after its first commit, while it works through its chunk
+# each run is killed at a random moment shortly after its first commit, while it works through its chunk. Each
+# restart joins a new consumer group: where it resumes comes from PostgreSQL's positions per partition, never from
+# the group, and a new group does not wait out the killed member's session (the same group is tested in 0074)
 kcount() { sql "select count(*) from kscored" 2>/dev/null || echo 0; }
+gen=0
 kills=0
 for _ in $(seq "$KILLS"); do
     produce_next
     before=$(kcount)
-    "$SML" "${kscore[@]}" 2>>"$T/kill.err" &
+    gen=$((gen + 1))
+    "$SML" "${kscore[@]}" --from "kafka://$BOOT/in?group=pg$gen" 2>>"$T/kill.err" &
     pid=$!
     for _ in $(seq 300); do [ "$(kcount)" -gt "$before" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     sleep "$(/usr/bin/python3 -c "import random; print(random.random() * 0.2)")"
@@ -104,7 +107,8 @@ for _ in $(seq "$KILLS"); do
 done
 for f in "$T"/chunk.*; do [ -e "$f" ] && produce_next; done
 [ "$(topic_count in)" -eq "$N" ] || fail "kcat did not produce $N messages"
-"$SML" "${kscore[@]}" 2>>"$T/kill.err" &
+gen=$((gen + 1))
+"$SML" "${kscore[@]}" --from "kafka://$BOOT/in?group=pg$gen" 2>>"$T/kill.err" &
 pid=$!
 PG_PIDS+=("$pid")
 for _ in $(seq 300); do [ "$(kcount)" -ge "$N" ] && break; sleep 0.2; done
@@ -147,7 +151,8 @@ for _ in $(seq "$KILLS"); do
     # killed at a random moment once it committed a first batch of the new chunk (a small chunk is often done by
     # then, and the kill lands while the run waits for more: the file-source kills above land mid-stream)
     before=$(tcount klearned)
-    "$SML" "${klearn[@]}" --from "kafka://$BOOT/lin?group=learn" --state "$T/kstate" --metrics "$T/km.jsonl" \
+    gen=$((gen + 1))
+    "$SML" "${klearn[@]}" --from "kafka://$BOOT/lin?group=learn$gen" --state "$T/kstate" --metrics "$T/km.jsonl" \
         --to "$PGURI?table=klearned&create=1" --log-level error 2>>"$T/kill.err" &
     pid=$!
     for _ in $(seq 300); do [ "$(tcount klearned)" -gt "$before" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
@@ -159,7 +164,8 @@ for f in "$T"/lchunk.*; do [ -e "$f" ] && produce_lin; done
 [ "$(topic_count lin)" -eq "$N" ] || fail "kcat did not produce $N messages"
 run_until kref "${klearn[@]}" --from "kafka://$BOOT/lin?group=ref" --state "$T/kref-state" --metrics "$T/kref.jsonl" \
     --to "$PGURI?table=kref&create=1"
-run_until klearned "${klearn[@]}" --from "kafka://$BOOT/lin?group=learn" --state "$T/kstate" --metrics "$T/km.jsonl" \
+gen=$((gen + 1))
+run_until klearned "${klearn[@]}" --from "kafka://$BOOT/lin?group=learn$gen" --state "$T/kstate" --metrics "$T/km.jsonl" \
     --to "$PGURI?table=klearned&create=1"
 [ "$(count_ids klearned)" = "$N $N" ] || fail "Kafka learning: $(count_ids klearned) (rows, distinct ids), expected $N"
 [ "$(final "$T/km.jsonl")" = "$(final "$T/kref.jsonl")" ] ||
