@@ -29,7 +29,7 @@ awk -F, '{ if (NF != 8) { print "line " NR ": " NF " fields"; exit 1 } }' "$T/f1
 
 # --- the header is loan_data.csv's
 want='credit.policy,purpose,int.rate,installment,log.annual.inc,dti,fico,days.with.cr.line,revol.bal,revol.util,inq.last.6mths,delinq.2yrs,pub.rec,not.fully.paid'
-real="$SML_ROOT/../shared/data/loan_data.csv"
+real=$LOAN_DATA
 if [ -f "$real" ]; then want=$(head -c 4096 "$real" | tr '\r' '\n' | head -n 1); fi
 [ "$(head -n 1 "$T/a.csv")" = "$want" ] || fail "header differs from loan_data.csv: $(head -n 1 "$T/a.csv")"
 [ "$(head -n 1 "$T/f1.csv")" = "audit_clientType,instanceId_objectType,audit_resourceType,auditweights_numDislikes,auditweights_ctr_negative,auditweights_numLikes,metadata_numSymbols,metadata_numPhotos" ] \

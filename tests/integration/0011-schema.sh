@@ -1,7 +1,7 @@
 # streamml schema as a user runs it: the real loan data (CR line endings, no final newline), JSON form fed back as
 # a schema file, flags overriding inference, compressed input, stdin, and bad rows with --errors / --max-errors.
 . "$(dirname "$0")/lib.bash"
-D="$SML_ROOT/../shared/data/loan_data.csv"
+D=$LOAN_DATA
 if [ -f "$D" ]; then
     expect_exit 0 "$SML" schema "$D" --label not.fully.paid
     grep -q '^purpose  *categorical' "$T/stdout" || fail "purpose is categorical"

@@ -1,7 +1,7 @@
 # fit's solutions on the real loan data against scikit-learn on the same matrix and objective:
 # objective within 1e-6 relative, coefficients (and intercept) within 1e-4, the same exact zeros for L1.
 . "$(dirname "$0")/lib.bash"
-D="$SML_ROOT/../shared/data/loan_data.csv"
+D=$LOAN_DATA
 [ -f "$D" ] || { echo "skip: no $D"; exit 77; }
 /usr/bin/python3 -c 'import sklearn' 2>/dev/null || fail "python3-sklearn is not installed (scripts/install-deps)"
 check() {  # check MODE L2 L1 LABEL

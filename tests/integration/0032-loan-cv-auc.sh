@@ -2,7 +2,7 @@
 # 0.684 on one split with 6 features). Plain linear features give ~0.680 (scikit-learn ~0.677 on the same folds);
 # one interaction, credit.policy x inq.last.6mths, gives ~0.681. The test prints both and requires >= 0.68.
 . "$(dirname "$0")/lib.bash"
-D="$SML_ROOT/../shared/data/loan_data.csv"
+D=$LOAN_DATA
 [ -f "$D" ] || { echo "skip: no $D"; exit 77; }
 auc() { awk '/<- best/ { print $3, $5 }' "$1"; }
 "$SML" fit "$D" --label not.fully.paid --cv 5 --seed 1 --grid "l2=0.0003,0.001,0.003" > "$T/plain.out" || fail "fit"

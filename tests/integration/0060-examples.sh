@@ -3,7 +3,7 @@
 export SML="$SML_BIN"
 OUT="$T/loan" ROWS=3000 bash "$SML_ROOT/examples/loan-default/run.sh" > "$T/loan.out" 2>&1 || { cat "$T/loan.out"; fail "loan-default"; }
 grep -q 'published version 1' "$T/loan.out" && grep -q '^  auc' "$T/loan.out" || fail "loan-default output"
-D="$SML_ROOT/../shared/data/loan_data.csv"
+D=$LOAN_DATA
 if [ -f "$D" ]; then
     OUT="$T/loan-real" bash "$SML_ROOT/examples/loan-default/run.sh" "$D" > "$T/real.out" 2>&1 || { cat "$T/real.out"; fail "loan-default on loan_data.csv"; }
 fi
