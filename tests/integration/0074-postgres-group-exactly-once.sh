@@ -30,21 +30,6 @@ member() {
     eval "PID_$name=$!"
     PG_PIDS+=("$!")
 }
-# parts NAME: the partitions of NAME's latest assignment ("" when its latest event is a revocation)
-parts() {
-    grep -E 'assigned partition|revoked' "$T/$1.err" 2>/dev/null | tail -n 1 | grep 'assigned' |
-        sed -E 's/.*assigned partitions? ([0-9, @]+).*/\1/; s/@[0-9]+//g; s/,//g' || true
-}
-wait_split() {
-    for _ in $(seq 150); do
-        local a b
-        a=$(parts "$1"); b=$(parts "$2")
-        [ -n "$a" ] && [ -n "$b" ] && [ "$(echo $a $b | tr ' ' '\n' | sort -u | wc -l)" -eq 4 ] &&
-            [ "$(echo $a $b | wc -w)" -eq 4 ] && { echo "figure: $1 holds partitions [$a], $2 holds [$b]"; return 0; }
-        sleep 0.1
-    done
-    fail "the group did not split the partitions: $1 [$(parts "$1")], $2 [$(parts "$2")]"
-}
 wait_all() {
     for _ in $(seq 200); do [ "$(parts "$1" | wc -w)" -eq 4 ] && return 0; sleep 0.1; done
     fail "$1 did not take over every partition: [$(parts "$1")]: $(tail -n 5 "$T/$1.err")"

@@ -28,25 +28,6 @@ member() {
     eval "PID_$name=$!"
     PIDS+=("$!")
 }
-# parts NAME: the partitions of NAME's latest assignment ("" when its latest event is a revocation)
-parts() {
-    grep -E 'assigned partition|revoked' "$T/$1.err" 2>/dev/null | tail -n 1 | grep 'assigned' |
-        sed -E 's/.*assigned partitions? ([0-9, @]+).*/\1/; s/@[0-9]+//g; s/,//g' || true
-}
-# wait_split A B: until both hold partitions, disjoint, together all four
-wait_split() {
-    for _ in $(seq 120); do
-        local a b
-        a=$(parts "$1"); b=$(parts "$2")
-        if [ -n "$a" ] && [ -n "$b" ] && [ "$(echo $a $b | tr ' ' '\n' | sort -u | wc -l)" -eq 4 ] &&
-           [ "$(echo $a $b | wc -w)" -eq 4 ]; then
-            echo "figure: scale-out: $1 holds partitions [$a], $2 holds [$b]"
-            return 0
-        fi
-        sleep 0.1
-    done
-    fail "the group did not split the partitions: $1 [$(parts "$1")], $2 [$(parts "$2")]: $(tail -n 3 "$T/$1.err" "$T/$2.err")"
-}
 # wait_all NAME: until NAME holds all four partitions
 wait_all() {
     for _ in $(seq 150); do [ "$(parts "$1" | wc -w)" -eq 4 ] && return 0; sleep 0.1; done
