@@ -12,11 +12,13 @@
 #include "streamml/engine.h"
 #include "streamml/serve.h"
 
-static sml_engine *running; /* the signal handler's only way to the engine (set while run() runs) */
+static sml_engine *running;               /* the signal handler's only way to the engine (set while run() runs) */
+static volatile sig_atomic_t stop_early; /* a signal came before the engine ran (while it opened its source) */
 
 static void on_signal(int sig)
 {
     (void)sig;
+    stop_early = 1;
     if (running)
         sml_engine_stop(running);
 }
@@ -51,6 +53,16 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     cli_ui_init(&ui, "run", a.conf);
+    /* SIGINT/SIGTERM from the start: one that comes while the engine opens its source and sink (a Kafka group join
+     * takes seconds) still ends the run cleanly, after it started, with nothing read */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART; /* a blocking open (a FIFO without its writer yet) goes on; the engine's waits poll */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
     if (sml_engine_new(a.conf, &e, &err) != 0) {
         code = cli_fail("run", &err);
         goto out;
@@ -67,14 +79,9 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "streamml run: metrics on %s (port %u): GET /metrics, /healthz\n", mlisten,
                     (unsigned)sml_metrics_server_port(ms));
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
     running = e;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    if (stop_early)
+        sml_engine_stop(e);
     int rc = sml_engine_run(e, &err);
     running = NULL;
     cli_ui_finish(&ui);

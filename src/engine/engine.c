@@ -1664,7 +1664,8 @@ static int start_from_scratch(sml_engine *e, sml_error *err)
         nhead++;
     }
     if (rows == 0) {
-        rc = sml_fail(err, SML_EINVAL, "%s: no records to learn the schema from", e->from);
+        /* stopped (SIGTERM) before the first record: nothing to learn, nothing to do */
+        rc = atomic_load(&e->stop) ? 0 : sml_fail(err, SML_EINVAL, "%s: no records to learn the schema from", e->from);
         goto out;
     }
     sml_schema_overrides ov = {0};
@@ -1927,6 +1928,8 @@ int sml_engine_run(sml_engine *e, sml_error *err)
     if (!e->pipeline) {
         if ((rc = start_from_scratch(e, err)) != 0)
             return rc;
+        if (!e->pipeline)
+            return 0; /* stopped before the first record */
     } else {
         if ((rc = set_layout(e, err)) != 0)
             return rc;

@@ -73,3 +73,13 @@ head -101 "$T/loans.csv" > "$T/h100.csv"
 "$SML" run --from "$T/h100.csv" --model "$T/store" --to "$T/twice.csv" --log-level warn || fail "second run"
 [ "$(wc -l < "$T/twice.csv")" -eq 101 ] || fail "a second run appended to its output: $(wc -l < "$T/twice.csv") lines"
 [ "$(grep -c '^not.fully.paid\|model_version' "$T/twice.csv")" -eq 1 ] || fail "more than one header"
+
+# --- SIGTERM while the run is still starting (here: opening a FIFO that has no writer yet) ends it cleanly too
+mkfifo "$T/fifo2"
+"$SML" run --from "$T/fifo2" --model "$T/store" --to "$T/early.csv" --log-level warn &
+pid=$!
+sleep 0.3
+kill -TERM "$pid"
+exec 4>"$T/fifo2"
+exec 4>&-
+wait "$pid" || fail "SIGTERM during start-up should end the run with status 0"
