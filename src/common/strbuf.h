@@ -28,4 +28,6 @@ int sml_strbuf_add_json_str(sml_strbuf *sb, const char *s, size_t len);
 int sml_strbuf_read_file(sml_strbuf *sb, const char *path, size_t max, sml_error *err);
 /* Writes a file atomically: temp file in the same directory, fsync, rename. */
 int sml_write_file_atomic(const char *path, const void *data, size_t len, sml_error *err);
+/* mkdir -p: creates path and its missing parents (0755); 0, or -1 with errno set. */
+int sml_mkdir_p(const char *path);
 #endif

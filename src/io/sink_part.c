@@ -26,24 +26,6 @@ typedef struct part_sink {
     char tmp[4200];
 } part_sink;
 
-static int mkdirs(const char *path)
-{
-    char tmp[4200];
-    size_t n = strlen(path);
-    if (n >= sizeof tmp)
-        return -1;
-    memcpy(tmp, path, n + 1);
-    for (size_t i = 1; i <= n; i++)
-        if (tmp[i] == '/' || tmp[i] == 0) {
-            char c = tmp[i];
-            tmp[i] = 0;
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return -1;
-            tmp[i] = c;
-        }
-    return 0;
-}
-
 static int part_open_common(const char *location, const char *ext, void **state, sml_error *err)
 {
     part_sink *p = calloc(1, sizeof *p);
@@ -51,7 +33,7 @@ static int part_open_common(const char *location, const char *ext, void **state,
         free(p);
         return sml_fail(err, SML_ENOMEM, "out of memory");
     }
-    if (mkdirs(location) != 0) {
+    if (sml_mkdir_p(location) != 0) {
         int e = errno;
         free(p->root);
         free(p);

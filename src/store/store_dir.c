@@ -28,24 +28,6 @@ typedef struct dir_store {
     char *path;
 } dir_store;
 
-static int mkdir_p(const char *path)
-{
-    char tmp[4096];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof tmp)
-        return -1;
-    memcpy(tmp, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (tmp[i] == '/' || tmp[i] == 0) {
-            char c = tmp[i];
-            tmp[i] = 0;
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return -1;
-            tmp[i] = c;
-        }
-    }
-    return 0;
-}
 
 static int dir_open(const char *location, int create, void **state, sml_error *err)
 {
@@ -54,7 +36,7 @@ static int dir_open(const char *location, int create, void **state, sml_error *e
         if (errno != ENOENT || !create)
             return sml_fail(err, errno == ENOENT ? SML_ENOTFOUND : SML_EIO, "model store %s: %s", location,
                             errno == ENOENT ? "no such directory" : strerror(errno));
-        if (mkdir_p(location) != 0)
+        if (sml_mkdir_p(location) != 0)
             return sml_fail(err, SML_EIO, "model store %s: cannot create: %s", location, strerror(errno));
     } else if (!S_ISDIR(st.st_mode)) {
         return sml_fail(err, SML_EIO, "model store %s: not a directory", location);
