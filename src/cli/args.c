@@ -3,6 +3,7 @@
  * `--no-flag`, `-o FILE`, `--set key=value`, `--config FILE`, `--help`. Options are checked against the
  * command: a setting the command does not take is a usage error.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,4 +240,16 @@ void cli_ui_finish(cli_ui *ui)
     if (ui->line_drawn)
         fputc('\n', stderr);
     ui->line_drawn = 0;
+}
+
+void cli_on_stop(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
 }

@@ -63,6 +63,10 @@ void cli_ui_progress_end(cli_ui *ui);
 /* Leaves the line with the progress on it (before the final summary). */
 void cli_ui_finish(cli_ui *ui);
 
+/* SIGINT and SIGTERM call handler (SA_RESTART: a blocking open goes on; the library's waits poll a stop flag);
+ * SIGPIPE is ignored (a closed reader is a write error, not a death). */
+void cli_on_stop(void (*handler)(int));
+
 /* Subcommands. */
 int cmd_help(int argc, char **argv);
 int cmd_schema(int argc, char **argv);

@@ -195,14 +195,8 @@ int cmd_fit(int argc, char **argv)
         cli_args_release(&a);
         return EXIT_USAGE;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    if (every) {
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-    }
+    if (every)
+        cli_on_stop(on_stop);
     for (uint64_t round = 1;; round++) {
         int published = 0;
         code = fit_once(&a, &published);

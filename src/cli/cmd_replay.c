@@ -56,14 +56,8 @@ int cmd_replay(int argc, char **argv)
     }
     sml_replay_set_log(r, cli_ui_log, &ui);
     sml_replay_set_progress(r, on_progress, &ui);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
     running = r;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_on_stop(on_signal);
     int rc = sml_replay_run(r, &err);
     running = NULL;
     cli_ui_finish(&ui);

@@ -55,14 +55,7 @@ int cmd_run(int argc, char **argv)
     cli_ui_init(&ui, "run", a.conf);
     /* SIGINT/SIGTERM from the start: one that comes while the engine opens its source and sink (a Kafka group join
      * takes seconds) still ends the run cleanly, after it started, with nothing read */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART; /* a blocking open (a FIFO without its writer yet) goes on; the engine's waits poll */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_on_stop(on_signal);
     if (sml_engine_new(a.conf, &e, &err) != 0) {
         code = cli_fail("run", &err);
         goto out;

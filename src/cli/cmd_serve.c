@@ -24,13 +24,7 @@ int cmd_serve(int argc, char **argv)
     if (cli_parse(cli_find_command("serve"), argc, argv, &a, &code))
         goto out;
     cli_ui_init(&ui, "serve", a.conf);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    cli_on_stop(on_signal);
     if (sml_server_new(a.conf, &s, &err) != 0) {
         code = cli_fail("serve", &err);
         goto out;
