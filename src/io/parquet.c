@@ -346,14 +346,23 @@ static int col_null(sml_parquet_writer *w, pq_col *c)
     return value_done(w, c);
 }
 
-static int col_double(sml_parquet_writer *w, pq_col *c, double v)
+/* A present 8-byte value (PLAIN: little endian) with its definition level. */
+static int put_fixed8(sml_parquet_writer *w, pq_col *c, uint64_t bits)
 {
     uint8_t b[8];
-    uint64_t bits;
-    memcpy(&bits, &v, 8);
     le64(b, bits);
     if ((!c->required && put_level(c, 1) < 0) || buf_add(&c->values, b, 8) < 0)
         return wcheck(w, NULL, SML_ENOMEM);
+    return 0;
+}
+
+static int col_double(sml_parquet_writer *w, pq_col *c, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    int rc = put_fixed8(w, c, bits);
+    if (rc)
+        return rc;
     if (isnan(v)) {
         c->chunk_nans++;
     } else if (!c->has_minmax) {
@@ -370,10 +379,9 @@ static int col_double(sml_parquet_writer *w, pq_col *c, double v)
 
 static int col_int64(sml_parquet_writer *w, pq_col *c, int64_t v)
 {
-    uint8_t b[8];
-    le64(b, (uint64_t)v);
-    if ((!c->required && put_level(c, 1) < 0) || buf_add(&c->values, b, 8) < 0)
-        return wcheck(w, NULL, SML_ENOMEM);
+    int rc = put_fixed8(w, c, (uint64_t)v);
+    if (rc)
+        return rc;
     if (!c->has_minmax) {
         c->imin = c->imax = v;
         c->has_minmax = 1;
