@@ -91,19 +91,26 @@ kscore=(run --model "$T/m.smlm" --keep id --batch-size 20 --batch-interval 100ms
 # each run is killed at a random moment shortly after its first commit, while it works through its chunk. Each
 # restart joins a new consumer group: where it resumes comes from PostgreSQL's positions per partition, never from
 # the group, and a new group does not wait out the killed member's session (the same group is tested in 0074)
+# kill_after_progress "COUNTER [ARG]" STEP SPREAD CMD...: starts CMD, waits (polling every STEP s) until COUNTER's
+# value grows past what it was, then SIGKILLs CMD after a random 0..SPREAD s; counts the kills that landed in $kills
+kill_after_progress() {
+    local counter=$1 step=$2 spread=$3 before p
+    shift 3
+    before=$($counter)
+    "$@" 2>>"$T/kill.err" &
+    p=$!
+    for _ in $(seq 300); do [ "$($counter)" -gt "$before" ] && break; kill -0 "$p" 2>/dev/null || break; sleep "$step"; done
+    sleep "$(/usr/bin/python3 -c "import random; print(random.random() * $spread)")"
+    kill -KILL "$p" 2>/dev/null && kills=$((kills + 1))
+    wait "$p" 2>/dev/null || true
+}
 kcount() { sql "select count(*) from kscored" 2>/dev/null || echo 0; }
 gen=0
 kills=0
 for _ in $(seq "$KILLS"); do
     produce_next
-    before=$(kcount)
     gen=$((gen + 1))
-    "$SML" "${kscore[@]}" --from "kafka://$BOOT/in?group=pg$gen" 2>>"$T/kill.err" &
-    pid=$!
-    for _ in $(seq 300); do [ "$(kcount)" -gt "$before" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    sleep "$(/usr/bin/python3 -c "import random; print(random.random() * 0.2)")"
-    kill -KILL "$pid" 2>/dev/null && kills=$((kills + 1))
-    wait "$pid" 2>/dev/null || true
+    kill_after_progress kcount 0.1 0.2 "$SML" "${kscore[@]}" --from "kafka://$BOOT/in?group=pg$gen"
 done
 for f in "$T"/chunk.*; do [ -e "$f" ] && produce_next; done
 [ "$(topic_count in)" -eq "$N" ] || fail "kcat did not produce $N messages"
@@ -150,15 +157,9 @@ for _ in $(seq "$KILLS"); do
     produce_lin
     # killed at a random moment once it committed a first batch of the new chunk (a small chunk is often done by
     # then, and the kill lands while the run waits for more: the file-source kills above land mid-stream)
-    before=$(tcount klearned)
     gen=$((gen + 1))
-    "$SML" "${klearn[@]}" --from "kafka://$BOOT/lin?group=learn$gen" --state "$T/kstate" --metrics "$T/km.jsonl" \
-        --to "$PGURI?table=klearned&create=1" --log-level error 2>>"$T/kill.err" &
-    pid=$!
-    for _ in $(seq 300); do [ "$(tcount klearned)" -gt "$before" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    sleep "$(/usr/bin/python3 -c "import random; print(random.random() * 0.1)")"
-    kill -KILL "$pid" 2>/dev/null && kills=$((kills + 1))
-    wait "$pid" 2>/dev/null || true
+    kill_after_progress "tcount klearned" 0.05 0.1 "$SML" "${klearn[@]}" --from "kafka://$BOOT/lin?group=learn$gen" \
+        --state "$T/kstate" --metrics "$T/km.jsonl" --to "$PGURI?table=klearned&create=1" --log-level error
 done
 for f in "$T"/lchunk.*; do [ -e "$f" ] && produce_lin; done
 [ "$(topic_count lin)" -eq "$N" ] || fail "kcat did not produce $N messages"
