@@ -39,6 +39,11 @@ if command -v redis-server >/dev/null; then
         done
     done
 fi
+# what one load of the current version costs, the part of a swap that grows with the model
+for bits in 10 20; do
+    "$build/tools/load_loop" "$t/s$bits" 30
+    [ -z "${port:-}" ] || "$build/tools/load_loop" "redis://127.0.0.1:$port/b$bits" 30
+done
 /usr/bin/python3 - "$sml" "$build/libstreamml.so" "$t" "$swaps" "${port:-}" <<'PY'
 import ctypes, http.client, json, os, random, subprocess, sys, threading, time
 sml, lib, t, swaps, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
