@@ -867,7 +867,8 @@ static int write_header(sml_engine *e, sml_error *err)
     if (!e->out)
         return err ? err->code : SML_ENOMEM;
     e->header_written = 1;
-    return e->header_kept ? 0 : sml_textout_header(e->out, err);
+    /* no header line where it is not wanted: a resumed file keeps its own, a typed sink (columns) got the names */
+    return e->header_kept || e->sink.kind->columns ? 0 : sml_textout_header(e->out, err);
 }
 
 static int put_cell(sml_textout *o, const sml_batch *b, int col, size_t i, sml_error *err)

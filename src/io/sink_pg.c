@@ -1,7 +1,7 @@
 /*
  * Sink: a PostgreSQL table (postgres://[user@]host[:port]/db?table=T[&create=1][&writer=W]), through libpq.
  *
- * Rows arrive as CSV text from sml_textout's write callback (the header line is dropped: the engine names the
+ * Rows arrive as CSV text from sml_textout's write callback, without a header line (the engine names the
  * columns and their types through columns()). The first row of a batch opens a transaction and a
  * COPY T (cols) FROM STDIN (FORMAT csv); the rows stream into it as they come. PostgreSQL's CSV rules are the
  * ones textout writes: a field with a delimiter, quote, CR or LF (or empty, or with outer blanks) is quoted with
@@ -42,8 +42,6 @@ typedef struct pg_sink {
     char *writer;
     int create;
     char *copy_sql;        /* COPY "t" ("a", "b") FROM STDIN (FORMAT csv) */
-    int header_done;       /* the CSV header line of the stream was dropped */
-    int header_quotes;     /* inside a quoted field of that header */
     int in_copy;
     uint64_t ckpt_id;      /* committed id this writer expects to find */
     sml_log_fn log;
@@ -316,18 +314,6 @@ static int pg_write(void *st, const void *buf, size_t len, sml_error *err)
 {
     pg_sink *s = st;
     const char *p = buf;
-    if (!s->header_done) {
-        /* the engine's CSV header: up to the first line end outside quotes */
-        size_t i = 0;
-        for (; i < len && !s->header_done; i++) {
-            if (p[i] == '"')
-                s->header_quotes = !s->header_quotes;
-            else if (p[i] == '\n' && !s->header_quotes)
-                s->header_done = 1;
-        }
-        p += i;
-        len -= i;
-    }
     if (len == 0)
         return 0;
     int rc;
