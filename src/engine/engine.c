@@ -248,9 +248,10 @@ struct sml_engine {
     uint64_t records, labelled, learned, dead_letters, batches, in_batch, ckpt_records_at;
     int have_ckpt; /* the state dir holds a checkpoint (restored or written) */
     /* pipelined commits (Kafka -> Kafka without --state): batch `pipe_mark` of the sink is not settled yet, and
-     * the source's snapshot holds the positions after it */
-    int pipe_pending;
-    uint64_t pipe_mark;
+     * the source's snapshot holds the positions after it; pipe_behind: batches closed after it (the last one
+     * pipe_last) whose positions are in no snapshot yet */
+    int pipe_pending, pipe_behind;
+    uint64_t pipe_mark, pipe_last;
     int in_head;   /* processing the head read for the schema: the source is already past rows not yet done */
     macc cum, cur;
     double lat_hist[LAT_BINS], lat_hist_batch[LAT_BINS];
@@ -420,16 +421,26 @@ static int add_kafka_prop(const char *key, const char *value, void *opaque)
 
 static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err);
 
-/* Pipelined commits: the sink's last batch is settled and the source commits the positions after it. */
+/* Pipelined commits: the sink's batches are all settled and the source commits the positions after them (the
+ * snapshot's, then the current ones when batches closed since). Only between batches: every record the source
+ * returned is in a closed batch. */
 static int drain_pipeline(sml_engine *e, sml_error *err)
 {
-    if (!e->pipe_pending)
-        return 0;
-    int rc = e->sink.kind->settle(e->sink.st, e->pipe_mark, err);
-    if (rc)
-        return rc;
-    e->pipe_pending = 0;
-    return e->src.kind->commit_snapshot(e->src.st, err);
+    int rc;
+    if (e->pipe_pending) {
+        if ((rc = e->sink.kind->settle(e->sink.st, e->pipe_mark, 1, err)) < 0)
+            return rc;
+        e->pipe_pending = 0;
+        if ((rc = e->src.kind->commit_snapshot(e->src.st, err)) != 0)
+            return rc;
+    }
+    if (e->pipe_behind) {
+        if ((rc = e->sink.kind->settle(e->sink.st, e->pipe_last, 1, err)) < 0)
+            return rc;
+        e->pipe_behind = 0;
+        return e->src.kind->commit(e->src.st, err);
+    }
+    return 0;
 }
 
 /* The source is about to lose input (Kafka partitions revoked): the batch in flight goes out now. */
@@ -1525,14 +1536,30 @@ static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err)
         if ((rc = txn_commit(e, err)) != 0)
             return rc;
     } else if (!e->state_dir && e->src.kind->snapshot && e->sink.kind->mark) {
-        /* pipelined: the previous batch's positions are committed once its delivery reports are all back, while
-         * this batch's messages are still in flight (a failed delivery fails here, before any later commit) */
+        /* pipelined: a batch's positions are committed once its delivery reports are all back, while later
+         * batches' messages are still in flight. The stream never waits for them here: if the snapshot's batch
+         * is not delivered yet, this batch's positions wait for a later snapshot (the sink bounds the batches in
+         * flight). A failed delivery fails here, before any later commit. */
         uint64_t id = e->sink.kind->mark(e->sink.st);
-        if ((rc = drain_pipeline(e, err)) != 0)
-            return rc;
-        e->src.kind->snapshot(e->src.st);
-        e->pipe_mark = id;
-        e->pipe_pending = 1;
+        if (e->pipe_pending) {
+            if ((rc = e->sink.kind->settle(e->sink.st, e->pipe_mark, 0, err)) < 0)
+                return rc;
+            if (rc == 1) {
+                e->pipe_pending = 0;
+                if ((rc = e->src.kind->commit_snapshot(e->src.st, err)) != 0)
+                    return rc;
+            }
+            rc = 0;
+        }
+        if (!e->pipe_pending) {
+            e->src.kind->snapshot(e->src.st);
+            e->pipe_mark = id;
+            e->pipe_pending = 1;
+            e->pipe_behind = 0;
+        } else {
+            e->pipe_last = id;
+            e->pipe_behind = 1;
+        }
     } else {
         if ((e->state_dir && due) || e->src.kind->commit || e->sink.kind == &sml_sink_kafka)
             if ((rc = e->sink.kind->flush(e->sink.st, durable, err)) != 0)

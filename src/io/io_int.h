@@ -116,10 +116,11 @@ typedef struct sml_sink_kind {
                         uint64_t ckpt_id, sml_error *err);
     int (*load_part)(void *st, const char *key, sml_strbuf *val, sml_error *err);
     /* Optional, both or neither (Kafka): mark ends the current batch of rows written and returns its id; settle
-     * waits until every row of batch `id` and of every batch before it is durable (delivery reports back) while
-     * later batches may still be in flight; a failed row fails it (and every later call). */
+     * tells whether every row of batch `id` and of every batch before it is durable (delivery reports back) while
+     * later batches may still be in flight: 1 yes; 0 not yet (only without `wait`; with it, it waits for them); a
+     * failed row fails it (and every later call). */
     uint64_t (*mark)(void *st);
-    int (*settle)(void *st, uint64_t id, sml_error *err);
+    int (*settle)(void *st, uint64_t id, int wait, sml_error *err);
 } sml_sink_kind;
 
 typedef struct sml_sink {

@@ -7,6 +7,12 @@
  * quotes are tracked). The first line decides the format: '{' is JSON lines, anything else is the CSV header, which
  * is not sent (it names the columns, for --key-column). The key of a message is the text of that output column.
  *
+ * Producing: the complete lines of one write() (up to a chunk of the engine's output) are handed to librdkafka in
+ * one rd_kafka_produce_batch call, which takes the topic's and each partition's lock once for the lot instead of
+ * once per message. Before the call, write() waits until the producer queue has room for the whole lot (messages
+ * and bytes not yet reported against queue.buffering.max.messages / .kbytes, counted by this sink), so librdkafka
+ * never refuses one message of a lot and takes a later one: the order of the lines is the order in the topic.
+ *
  * Delivery: the producer queue is bounded (queue.buffering.max.kbytes); when it is full, write() waits for room.
  * flush() waits until every message has a delivery report; any failed delivery fails the flush (and every later
  * call) with the number of messages lost and the first reason: the batch fails loudly, and the source does not
@@ -41,6 +47,13 @@ typedef struct kafka_sink {
     uint64_t cur;                 /* the open batch */
     uint64_t settled;             /* batches below this one are all delivered */
     uint64_t bsent[NBATCH], bdone[NBATCH];
+    /* the lot being assembled for one rd_kafka_produce_batch: CSV keys are copied into `keys` and the messages
+     * hold their offset there until the lot goes (the buffer may move while it grows) */
+    rd_kafka_message_t *lot;
+    size_t nlot, lotcap, lotbytes;
+    sml_strbuf keys;
+    uint64_t max_msgs, max_bytes; /* the producer queue's bounds */
+    uint64_t out_bytes;           /* payload + key bytes produced and not yet reported */
 } kafka_sink;
 
 /* ------------------------------------------------------------------ callbacks (served by rd_kafka_poll/flush) */
@@ -50,6 +63,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     (void)rk;
     kafka_sink *s = opaque;
     s->bdone[(uintptr_t)m->_private % NBATCH]++;
+    s->out_bytes -= m->len + m->key_len;
     if (!m->err) {
         s->delivered++;
         return;
@@ -154,46 +168,84 @@ static int json_field(const char *p, size_t len, const char *name, const char **
 
 /* ------------------------------------------------------------------ the sink */
 
+/* Messages produced and not yet reported. */
+static uint64_t in_flight(const kafka_sink *s)
+{
+    return s->sent - s->delivered - s->failed;
+}
+
+/* Hands the lot to librdkafka: waits for room in the bounded producer queue (backpressure on the whole stream),
+ * then one rd_kafka_produce_batch. */
+static int produce_lot(kafka_sink *s, sml_error *err)
+{
+    size_t n = s->nlot;
+    if (!n)
+        return 0;
+    s->nlot = 0;
+    while (!s->failed && in_flight(s) &&
+           (in_flight(s) + n > s->max_msgs || s->out_bytes + s->lotbytes > s->max_bytes))
+        rd_kafka_poll(s->rk, 100);
+    if (s->failed)
+        return failed(s, err);
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_message_t *m = &s->lot[i];
+        if (m->key && s->csv) /* CSV: offset+1 into keys (0 is no key) */
+            m->key = s->keys.buf + ((uintptr_t)m->key - 1);
+        m->_private = (void *)(uintptr_t)s->cur;
+        m->err = 0;
+    }
+    int ok = rd_kafka_produce_batch(s->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, s->lot, (int)n);
+    s->sent += (uint64_t)ok;
+    s->bsent[s->cur % NBATCH] += (uint64_t)ok;
+    s->out_bytes += s->lotbytes;
+    s->lotbytes = 0;
+    s->keys.len = 0;
+    if ((size_t)ok == n)
+        return 0;
+    /* not expected (room was made first): the first refusal fails the stream */
+    for (size_t i = 0; i < n; i++)
+        if (s->lot[i].err) {
+            s->out_bytes -= s->lot[i].len + s->lot[i].key_len;
+            return sml_fail(err, SML_EIO, "%s: cannot produce a message: %s", s->where,
+                            rd_kafka_err2str(s->lot[i].err));
+        }
+    return 0;
+}
+
+/* Adds one output line to the lot (which goes when it is full). */
 static int produce(kafka_sink *s, const char *p, size_t len, sml_error *err)
 {
     const char *key = NULL;
     size_t klen = 0;
-    sml_strbuf kb = SML_STRBUF_INIT;
-    int rc = 0;
     if (s->key_name) {
         if (s->csv && s->key_index >= 0) {
-            if (csv_field(p, len, s->key_index, &kb) != 0) {
-                rc = sml_fail(err, SML_ENOMEM, "out of memory");
-                goto out;
-            }
-            key = kb.buf ? kb.buf : "";
-            klen = kb.len;
+            size_t at = s->keys.len;
+            if (csv_field(p, len, s->key_index, &s->keys) != 0)
+                return sml_fail(err, SML_ENOMEM, "out of memory");
+            key = (const char *)(uintptr_t)(at + 1);
+            klen = s->keys.len - at;
         } else if (!s->csv)
             json_field(p, len, s->key_name, &key, &klen);
     }
-    for (;;) {
-        rd_kafka_resp_err_t r =
-            rd_kafka_producev(s->rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                              RD_KAFKA_V_VALUE((void *)p, len), RD_KAFKA_V_KEY((void *)key, key ? klen : 0),
-                              RD_KAFKA_V_OPAQUE((void *)(uintptr_t)s->cur), RD_KAFKA_V_END);
-        if (!r)
-            break;
-        if (r != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            rc = sml_fail(err, SML_EIO, "%s: cannot produce a message: %s", s->where, rd_kafka_err2str(r));
-            goto out;
-        }
-        /* bounded queue: wait for deliveries to make room (backpressure on the whole stream) */
-        rd_kafka_poll(s->rk, 100);
-        if (s->failed) {
-            rc = failed(s, err);
-            goto out;
-        }
+    if (s->nlot == s->lotcap) {
+        size_t cap = s->lotcap ? 2 * s->lotcap : 256;
+        rd_kafka_message_t *nl = realloc(s->lot, cap * sizeof *nl);
+        if (!nl)
+            return sml_fail(err, SML_ENOMEM, "out of memory");
+        s->lot = nl;
+        s->lotcap = cap;
     }
-    s->sent++;
-    s->bsent[s->cur % NBATCH]++;
-out:
-    sml_strbuf_release(&kb);
-    return rc;
+    rd_kafka_message_t *m = &s->lot[s->nlot++];
+    memset(m, 0, sizeof *m);
+    m->payload = (void *)p;
+    m->len = len;
+    m->key = (void *)key;
+    m->key_len = key ? klen : 0;
+    s->lotbytes += len + m->key_len;
+    /* a lot never needs more than half the queue, so there is always room for it once the queue drains */
+    if (s->nlot >= s->max_msgs / 2 || s->lotbytes >= s->max_bytes / 2)
+        return produce_lot(s, err);
+    return 0;
 }
 
 /* One complete line (without its newline). */
@@ -253,6 +305,9 @@ static int kafka_write(void *st, const void *buf, size_t len, sml_error *err)
             }
         }
         if (!nl) {
+            /* the lot may point into `line`: it goes before the line is touched */
+            if ((rc = produce_lot(s, err)) != 0)
+                return rc;
             if (sml_strbuf_add(&s->line, p, (size_t)(end - p)))
                 return sml_fail(err, SML_ENOMEM, "out of memory");
             break;
@@ -271,6 +326,8 @@ static int kafka_write(void *st, const void *buf, size_t len, sml_error *err)
             return rc;
         p = nl + 1;
     }
+    if ((rc = produce_lot(s, err)) != 0)
+        return rc;
     rd_kafka_poll(s->rk, 0); /* delivery reports so far */
     return s->failed ? failed(s, err) : 0;
 }
@@ -298,13 +355,16 @@ static int batches_done(kafka_sink *s, uint64_t id)
     return 1;
 }
 
-static int kafka_settle(void *st, uint64_t id, sml_error *err)
+static int kafka_settle(void *st, uint64_t id, int wait, sml_error *err)
 {
     kafka_sink *s = st;
     rd_kafka_poll(s->rk, 0);
-    while (!s->failed && !batches_done(s, id))
+    while (!s->failed && !batches_done(s, id)) {
+        if (!wait)
+            return 0;
         rd_kafka_poll(s->rk, 100); /* messages that cannot be delivered fail at message.timeout.ms */
-    return s->failed ? failed(s, err) : 0;
+    }
+    return s->failed ? failed(s, err) : 1;
 }
 
 static uint64_t kafka_mark(void *st)
@@ -332,6 +392,8 @@ static void kafka_close(void *st)
     if (s->rk)
         rd_kafka_destroy(s->rk);
     sml_strbuf_release(&s->line);
+    sml_strbuf_release(&s->keys);
+    free(s->lot);
     sml_kafka_uri_release(&s->uri);
     free(s->key_name);
     free(s);
@@ -368,6 +430,16 @@ int sml_kafka_sink_open(const char *location, const sml_sink_opts *o, void **sta
             goto fail;
     if ((rc = sml_kafka_conf_user(conf, "producer", o->kafka_props, o->kafka_nprops, s, err)) != 0)
         goto fail;
+    /* the queue's bounds, as configured (ours or the user's) */
+    char v[64];
+    size_t vl = sizeof v;
+    s->max_msgs = rd_kafka_conf_get(conf, "queue.buffering.max.messages", v, &vl) == RD_KAFKA_CONF_OK
+                      ? strtoull(v, NULL, 10) : 100000;
+    vl = sizeof v;
+    s->max_bytes = 1024 * (rd_kafka_conf_get(conf, "queue.buffering.max.kbytes", v, &vl) == RD_KAFKA_CONF_OK
+                               ? strtoull(v, NULL, 10) : 32768);
+    if (s->max_msgs < 2)
+        s->max_msgs = 2;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_error_cb(conf, on_error);
     if (!(s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr))) {

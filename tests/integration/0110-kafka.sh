@@ -8,7 +8,7 @@ N=2000
 "$SML" fit "$T/train.csv" --label not.fully.paid -o "$T/m.smlm" >/dev/null
 "$SML" gen loans --rows $N --seed 8 --format jsonl -o "$T/loans.jsonl"
 "$SML" predict --model "$T/m.smlm" --data "$T/loans.jsonl" -o "$T/ref.jsonl"
-start_kafka --topics in,out,learned --partitions 4
+start_kafka --topics in,out,learned,ordered --partitions 4
 kcat -P -b "$BOOT" -t in -l "$T/loans.jsonl" || fail "kcat produce"
 [ "$(topic_count in)" -eq $N ] || fail "kcat did not produce $N messages"
 
@@ -45,6 +45,31 @@ for line in sys.stdin:
     k, v = line.split(" ", 1)
     assert json.loads(v)["purpose"] == k, line
 ' || fail "message keys are not the purpose column"
+
+# order: the sink hands librdkafka a chunk of lines at a time and waits for room in the producer queue first
+# (here 50 messages: most chunks wait); with the input partition as the key, each input partition's records come
+# out in one output partition, in their input order
+"$SML" run --from "kafka://$BOOT/in?group=order" --model "$T/m.smlm" --to "kafka://$BOOT/ordered" \
+    --batch-interval 100ms --keep _partition,_offset --key-column _partition \
+    --set kafka.producer.queue.buffering.max.messages=50 --set kafka.producer.batch.num.messages=20 \
+    2>"$T/order.err" &
+pid=$!; PIDS+=("$pid")
+wait_count ordered $N 40
+kill -TERM "$pid"; wait "$pid" || fail "ordered run did not end cleanly: $(cat "$T/order.err")"
+kcat -C -b "$BOOT" -t ordered -e -o beginning -q -f '%p %k %s\n' | /usr/bin/python3 -c '
+import json, sys
+last, n = {}, 0
+for line in sys.stdin:
+    p, k, v = line.split(" ", 2)
+    r = json.loads(v)
+    assert str(r["_partition"]) == k, line
+    key = (p, r["_partition"])
+    assert r["_offset"] > last.get(key, -1), "out of order: %s after offset %d" % (line, last[key])
+    last[key] = r["_offset"]
+    n += 1
+assert n == int(sys.argv[1]), n
+print("figure: kafka sink order: %d predictions through a 50-message producer queue, each input partition in order" % n)
+' $N || fail "the sink reordered records"
 
 # a failed delivery fails the run loudly, and nothing is committed: the next run of the group gets everything.
 # The sink's cluster is a second kafka-dev whose brokers are down (SIGUSR1).
