@@ -76,7 +76,8 @@ rows, kc, out, t_assigned = int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4
 # from the assignment (fetching starts; the group join before it is left out) to the end of the last full batch.
 # The last, partial batch is left out: with the topic drained it closes only when --batch-interval (1 s) is up,
 # which is the batching policy, not throughput
-full = [x for x in m if x["batch_records"] == m[0]["batch_records"]]
+size = max(x["batch_records"] for x in m)
+full = [x for x in m if x["batch_records"] == size]
 last = full[-1]
 rate = last["records"] / (last["time"] - t_assigned)
 print(f"run --learn kafka -> kafka: {rate:.0f} records/s over {len(full)} full batches of {len(m)} "
