@@ -86,16 +86,30 @@ static int exec_cmd(pg_sink *s, const char *sql, const char *what, sml_error *er
     return ok ? 0 : fail_pg(s, what, err);
 }
 
-/* CREATE TABLE IF NOT EXISTS: two processes creating the same table at once may see a unique violation (the
- * check and the catalog insert are not atomic); the other one created it, which is all we asked. */
-static int create_table(pg_sink *s, const char *sql, const char *what, sml_error *err)
+/* CREATE TABLE IF NOT EXISTS: two processes creating the same table at once may see a unique violation, "relation
+ * already exists" or "type already exists" (the table's row type; the check and the catalog inserts are not
+ * atomic). The other one created it, which is all we asked: then the table must exist now. */
+static int create_table(pg_sink *s, const char *sql, const char *table_q, const char *what, sml_error *err)
 {
     PGresult *r = PQexec(s->conn, sql);
+    if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+        PQclear(r);
+        return 0;
+    }
     const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
-             (state && (!strcmp(state, "23505") || !strcmp(state, "42P07")));
+    int raced = state && (!strcmp(state, "23505") || !strcmp(state, "42P07") || !strcmp(state, "42710"));
     PQclear(r);
-    return ok ? 0 : fail_pg(s, what, err);
+    if (!raced)
+        return fail_pg(s, what, err);
+    const char *params[1] = {table_q};
+    r = PQexecParams(s->conn, "SELECT relkind IN ('r', 'p') FROM pg_class WHERE oid = to_regclass($1)", 1, NULL,
+                     params, NULL, NULL, 0);
+    int exists = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "t");
+    PQclear(r);
+    if (!exists)
+        return sml_fail(err, SML_EIO, "postgres table %s: %s failed: another object of that name exists, and it is "
+                                      "not a table", s->table, what);
+    return 0;
 }
 
 static char *quote_ident(pg_sink *s, const char *name, sml_error *err)
@@ -236,7 +250,7 @@ int sml_pg_sink_open(const char *uri, const sml_sink_opts *o, void **state, sml_
     sml_strbuf sql = SML_STRBUF_INIT;
     sml_strbuf_addf(&sql, "CREATE TABLE IF NOT EXISTS %s (writer text PRIMARY KEY, checkpoint_id bigint NOT NULL, "
                           "positions bytea, committed_at timestamptz)", s->positions_q);
-    rc = sql.buf ? create_table(s, sql.buf, "creating the positions table", err) : sml_fail(err, SML_ENOMEM, "out of memory");
+    rc = sql.buf ? create_table(s, sql.buf, s->positions_q, "creating the positions table", err) : sml_fail(err, SML_ENOMEM, "out of memory");
     sml_strbuf_release(&sql);
     if (rc)
         goto fail;
@@ -279,7 +293,7 @@ static int pg_columns(void *st, const sml_parquet_column *cols, size_t n, sml_er
     if (!rc && (!create.buf || !copy.buf))
         rc = sml_fail(err, SML_ENOMEM, "out of memory");
     if (!rc && s->create)
-        rc = create_table(s, create.buf, "creating the table", err);
+        rc = create_table(s, create.buf, s->table_q, "creating the table", err);
     if (!rc) {
         free(s->copy_sql);
         s->copy_sql = copy.buf;

@@ -100,3 +100,24 @@ grep -q 'stale writer "w1"' "$stale" || fail "stale writer message: $(cat "$stal
 [ "$(sql "select count(*) || ' ' || count(distinct id) || ' ' || min(id::int) || '-' || max(id::int) from stale")" = "150 150 0-149" ] ||
     fail "stale table: $(sql "select count(*), count(distinct id) from stale")"
 echo "figure: postgres sink: of two writers racing on one batch, the stale one was refused (compare-and-set) and rolled back"
+
+# create=1 by several members at once: CREATE TABLE IF NOT EXISTS races in PostgreSQL's catalog (unique violation,
+# "relation exists", "type exists"); a member that loses the race goes on when the table now exists. Four runs
+# start together on one new table, three rounds. Then a name held by something that is not a table (an enum type:
+# the same "type exists" error) is refused with a clear message.
+for round in 1 2 3; do
+    pids=()
+    for w in 1 2 3 4; do
+        "$SML" run "${args[@]}" --from "$T/part1.csv" \
+            --to "$PGURI?table=race$round&create=1&writer=race$round-$w" 2>"$T/race$round-$w.err" &
+        pids+=($!)
+    done
+    for i in 0 1 2 3; do
+        wait "${pids[$i]}" || fail "round $round, member $((i + 1)) failed: $(cat "$T/race$round-$((i + 1)).err")"
+    done
+    [ "$(sql "select count(*) from race$round")" = 400 ] || fail "race$round: $(sql "select count(*) from race$round") rows"
+done
+sql "create type clash as enum ('a')" >/dev/null
+if "$SML" run "${args[@]}" --to "$PGURI?table=clash&create=1" 2>"$T/clash.err"; then fail "a type named like the table was taken for it"; fi
+grep -q "not a table" "$T/clash.err" || fail "clash message: $(cat "$T/clash.err")"
+echo "figure: postgres sink: 3 rounds of 4 members creating one table at once, all went on; a type of that name refused: $(grep -o 'creating the table failed.*' "$T/clash.err")"
