@@ -17,7 +17,8 @@
 #     `-f '%T'` (milliseconds): p50/p99/max. Target p99 < 50 ms. The consumer runs with fetch.wait.max.ms=5: the
 #     mock answers a fetch that finds no new data only after fetch.wait.max.ms (500 ms by default), where a real
 #     broker answers as soon as fetch.min.bytes (1) arrived. LAT_OPTS= (empty) measures librdkafka's default.
-# Usage: bench/bench_kafka.sh BUILD_DIR [ROWS] [SECONDS]
+# Usage: [PARTITIONS=4] bench/bench_kafka.sh BUILD_DIR [ROWS] [SECONDS]   (the mock keeps ~5 MB per partition:
+# ~150k of these records; more rows want more partitions)
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 rows=${2:-150000}
@@ -29,7 +30,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$t"' EXIT
 now() { date +%s.%N; }
 
-"$sml" kafka-dev --topics in,out,lat-in,lat-out --partitions 4 --bootstrap-file "$t/boot" >/dev/null 2>"$t/kd.err" &
+"$sml" kafka-dev --topics in,out,lat-in,lat-out --partitions "${PARTITIONS:-4}" --bootstrap-file "$t/boot" >/dev/null 2>"$t/kd.err" &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$t/boot" ] && break; sleep 0.1; done
 boot=$(cat "$t/boot")
