@@ -8,7 +8,7 @@ N=2000
 "$SML" fit "$T/train.csv" --label not.fully.paid -o "$T/m.smlm" >/dev/null
 "$SML" gen loans --rows $N --seed 8 --format jsonl -o "$T/loans.jsonl"
 "$SML" predict --model "$T/m.smlm" --data "$T/loans.jsonl" -o "$T/ref.jsonl"
-start_kafka --topics in,out,learned,ordered --partitions 4
+start_kafka --topics in,out,learned,ordered,csvkeyed --partitions 4
 kcat -P -b "$BOOT" -t in -l "$T/loans.jsonl" || fail "kcat produce"
 [ "$(topic_count in)" -eq $N ] || fail "kcat did not produce $N messages"
 
@@ -70,6 +70,25 @@ for line in sys.stdin:
 assert n == int(sys.argv[1]), n
 print("figure: kafka sink order: %d predictions through a 50-message producer queue, each input partition in order" % n)
 ' $N || fail "the sink reordered records"
+
+# CSV messages keyed by a column (the sink cuts the key out of each line; keys of a chunk are kept aside until the
+# chunk is produced), through the same small queue
+"$SML" run --from "kafka://$BOOT/in?group=csvkey" --model "$T/m.smlm" --to "kafka://$BOOT/csvkeyed" \
+    --output-format csv --batch-interval 100ms --keep purpose --key-column purpose \
+    --set kafka.producer.queue.buffering.max.messages=50 --set kafka.producer.batch.num.messages=20 \
+    2>"$T/csvkey.err" &
+pid=$!; PIDS+=("$pid")
+wait_count csvkeyed $N 40
+kill -TERM "$pid"; wait "$pid" || fail "csv keyed run did not end cleanly: $(cat "$T/csvkey.err")"
+kcat -C -b "$BOOT" -t csvkeyed -e -o beginning -q -f '%k %s\n' | /usr/bin/python3 -c '
+import sys
+n = 0
+for line in sys.stdin:
+    k, v = line.rstrip("\n").split(" ", 1)
+    assert k and k in v.split(","), line
+    n += 1
+assert n == int(sys.argv[1]), n
+' $N || fail "CSV message keys are not their purpose field"
 
 # a failed delivery fails the run loudly, and nothing is committed: the next run of the group gets everything.
 # The sink's cluster is a second kafka-dev whose brokers are down (SIGUSR1).
