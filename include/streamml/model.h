@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #define SML_MODEL_FORMAT_MAJOR 1
-#define SML_MODEL_FORMAT_MINOR 0
+#define SML_MODEL_FORMAT_MINOR 1
 
 typedef struct sml_model sml_model;
 

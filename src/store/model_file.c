@@ -5,7 +5,9 @@
  *   section*:  u32 tag | u64 length | payload          (lengths capped; unknown tags of this major skipped)
  *   "CRC " section: u32 CRC-32C of every byte before it (always last)
  *
- * Sections: PIPE (the fitted pipeline), LINM (loss, intercept, weights), and JSON text for HYPR (hyper-parameters
+ * Sections: PIPE (the fitted pipeline), LINM (loss, intercept, weights) or, from format 1.1, LINS (the same with only
+ * the weights whose bits are not all zero, as (u32 index, f64 value) pairs in index order: written when that is
+ * at most half the size, as hashed models mostly are), and JSON text for HYPR (hyper-parameters
  * and objective), SUMM (training summary), METR (metrics), SCHM (the schema at fit time). Data only: loading
  * parses numbers and strings, never code. A newer major version is refused; a newer minor of this major loads.
  */
@@ -26,6 +28,8 @@
 #define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 #define TAG_PIPE TAG('P', 'I', 'P', 'E')
 #define TAG_LINM TAG('L', 'I', 'N', 'M')
+#define TAG_LINS TAG('L', 'I', 'N', 'S')
+#define SPARSE_MIN_DIM 4096 /* smaller models stay dense: the gain is a few KB */
 #define TAG_CRC TAG('C', 'R', 'C', ' ')
 static const uint32_t json_tags[SML_MODEL_NJSON] = {TAG('H', 'Y', 'P', 'R'), TAG('S', 'U', 'M', 'M'),
                                                     TAG('M', 'E', 'T', 'R'), TAG('S', 'C', 'H', 'M')};
@@ -58,11 +62,28 @@ int sml_model_encode(const sml_model *m, void **data, size_t *len, sml_error *er
     rc |= sml_pipeline_encode(m->pipeline, &sb);
     if (!rc)
         section_end(&sb, s);
-    s = section_begin(&sb, TAG_LINM, &rc);
+    /* weights whose bits are all zero (-0.0 is kept: the bits round-trip) */
+    size_t nnz = 0;
+    for (size_t i = 0; i < m->dim; i++) {
+        uint64_t u;
+        memcpy(&u, &m->weights[i], 8);
+        nnz += u != 0;
+    }
+    int sparse = m->dim >= SPARSE_MIN_DIM && m->dim <= UINT32_MAX && nnz * 12 <= m->dim * 4;
+    s = section_begin(&sb, sparse ? TAG_LINS : TAG_LINM, &rc);
     rc |= sml_put_str(&sb, m->loss->name) | sml_put_u32(&sb, (uint32_t)m->has_intercept);
     rc |= sml_put_f64(&sb, m->intercept) | sml_put_u64(&sb, m->dim);
-    for (size_t i = 0; i < m->dim; i++)
-        rc |= sml_put_f64(&sb, m->weights[i]);
+    if (sparse) {
+        rc |= sml_put_u64(&sb, nnz);
+        for (size_t i = 0; i < m->dim; i++) {
+            uint64_t u;
+            memcpy(&u, &m->weights[i], 8);
+            if (u)
+                rc |= sml_put_u32(&sb, (uint32_t)i) | sml_put_f64(&sb, m->weights[i]);
+        }
+    } else
+        for (size_t i = 0; i < m->dim; i++)
+            rc |= sml_put_f64(&sb, m->weights[i]);
     if (!rc)
         section_end(&sb, s);
     for (int i = 0; i < SML_MODEL_NJSON; i++) {
@@ -161,6 +182,35 @@ static int decode_linm(sml_cursor *c, const uint8_t *base, uint32_t *crc, size_t
     return c->failed ? -1 : 0;
 }
 
+/* The LINS section: the weights not listed are zero. Indexes must rise strictly and stay below the dimension.
+ * The file's running checksum covers it as any other section (checked before the model is built). */
+static int decode_lins(sml_cursor *c, char **loss, int *has_icpt, double *icpt, double **w, size_t *dim, int *finite)
+{
+    *loss = sml_get_str(c);
+    *has_icpt = (int)sml_get_u32(c);
+    *icpt = sml_get_f64(c);
+    *dim = (size_t)sml_get_count(c, (uint64_t)1 << 30, 0);
+    uint64_t nnz = sml_get_u64(c);
+    if (c->failed || !*loss || nnz > *dim || nnz * 12 != sml_cursor_left(c))
+        return -1;
+    /* zero-filled by the kernel, page by page as they are touched: scoring reads only the pages it needs */
+    *w = calloc(*dim ? *dim : 1, sizeof **w);
+    if (!*w)
+        return -1;
+    *finite = 1;
+    int64_t last = -1;
+    for (uint64_t k = 0; k < nnz; k++) {
+        uint32_t i = sml_get_u32(c);
+        double v = sml_get_f64(c);
+        if ((int64_t)i <= last || i >= *dim)
+            return -1;
+        last = i;
+        (*w)[i] = v;
+        *finite &= isfinite(v) != 0;
+    }
+    return c->failed ? -1 : 0;
+}
+
 int sml_model_decode(const void *data, size_t len, const char *source, sml_model **out, sml_error *err)
 {
     const uint8_t *p = data;
@@ -225,6 +275,12 @@ int sml_model_decode(const void *data, size_t len, const char *source, sml_model
                 goto out;
             }
             have_linm = 1;
+        } else if (tag == TAG_LINS) {
+            if (have_linm || decode_lins(&sc, &loss, &has_icpt, &icpt, &w, &dim, &finite) != 0) {
+                rc = sml_fail(err, SML_EFORMAT, "%s: bad model section (LINS)", source);
+                goto out;
+            }
+            have_linm = 1;
         } else {
             for (int i = 0; i < SML_MODEL_NJSON; i++)
                 if (tag == json_tags[i] && !json[i]) {
@@ -245,7 +301,7 @@ int sml_model_decode(const void *data, size_t len, const char *source, sml_model
         goto out;
     }
     if (!pipe || !have_linm) {
-        rc = sml_fail(err, SML_EFORMAT, "%s: missing %s section", source, pipe ? "model (LINM)" : "pipeline (PIPE)");
+        rc = sml_fail(err, SML_EFORMAT, "%s: missing %s section", source, pipe ? "model (LINM or LINS)" : "pipeline (PIPE)");
         goto out;
     }
     sml_model *m;

@@ -17,3 +17,10 @@ trap 'rm -rf "$t"' EXIT
     -o "$dir/feed-$ver.smlm" >/dev/null
 "$sml" gen feed --rows 50 --seed 4 -o "$dir/feed-input.csv"
 "$sml" predict --model "$dir/feed-$ver.smlm" --data "$dir/feed-input.csv" -o "$dir/feed-$ver.expected.csv"
+# from 1.1: a hashed model whose weights are mostly zero, written as index/value pairs (LINS)
+if [ "$ver" != 1.0 ]; then
+    "$sml" fit "$t/train.csv" --label not.fully.paid --hash-columns purpose --hash-bits 16 \
+        -o "$dir/loans-sparse-$ver.smlm" >/dev/null
+    "$sml" predict --model "$dir/loans-sparse-$ver.smlm" --data "$dir/score-input.csv" \
+        -o "$dir/loans-sparse-$ver.expected.csv"
+fi

@@ -16,7 +16,7 @@ expect_exit 0 "$SML" inspect --model "$T/store" --json
 import json, sys
 m = json.load(open(sys.argv[1]))
 assert m["task"] == "classification" and m["label"] == "not.fully.paid" and m["positive"] == "1", m
-assert m["version"] == 1 and m["format"] == "1.0"
+assert m["version"] == 1 and m["format"] == "1.1"
 w = [abs(v) for _, v in m["weights"]]
 assert w == sorted(w, reverse=True), "largest first"
 assert m["summary"]["converged"] is True and m["metrics"]["validation"]["folds"] == 3

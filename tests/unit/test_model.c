@@ -12,7 +12,8 @@
 #include "streamml/store.h"
 #include "unit.h"
 
-static sml_model *small_model(double w0)
+/* hash_bits 0: one-hot; else column c is hashed into 2^hash_bits slots and only every `stride`-th weight is set */
+static sml_model *model_of(double w0, uint32_t hash_bits, size_t stride)
 {
     const char *js = "{\"label\": \"y\", \"task\": \"regression\", \"columns\": [{\"name\": \"x\", \"type\": "
                      "\"numeric\"}, {\"name\": \"c\", \"type\": \"categorical\"}, {\"name\": \"y\", \"type\": "
@@ -33,14 +34,22 @@ static sml_model *small_model(double w0)
     b.nrows = 4;
     sml_pipeline_fitter *f;
     sml_pipeline *p;
-    sml_pipeline_fitter_new(s, NULL, &f, NULL);
+    sml_pipeline_opts o = SML_PIPELINE_OPTS_INIT;
+    const char *hashed[] = {"c", NULL};
+    if (hash_bits) {
+        o.hash_columns = hashed;
+        o.hash_bits = hash_bits;
+    }
+    sml_pipeline_fitter_new(s, &o, &f, NULL);
     sml_pipeline_fitter_add(f, &b, NULL, NULL);
     sml_pipeline_fitter_finish(f, &p, NULL);
     sml_pipeline_fitter_free(f);
     size_t d = sml_pipeline_dim(p);
     double *w = calloc(d, sizeof *w);
-    for (size_t i = 0; i < d; i++)
+    for (size_t i = 0; i < d; i += stride)
         w[i] = w0 / (double)(i + 3); /* not representable in short decimal: checks exactness */
+    if (stride > 1)
+        w[1] = -0.0; /* kept as written: its bits are not all zero */
     sml_model *m = NULL;
     CHECK_INT(sml_model_new(p, "squared", w, d, 1, -0.1, &m, NULL), 0);
     sml_model_set_json(m, SML_MODEL_SUMMARY, "{\"rows\": 4}", NULL);
@@ -48,6 +57,71 @@ static sml_model *small_model(double w0)
     sml_batch_release(&b);
     sml_schema_free(s);
     return m;
+}
+
+static sml_model *small_model(double w0)
+{
+    return model_of(w0, 0, 1);
+}
+
+static unsigned char *find4(unsigned char *p, size_t len, const char *tag)
+{
+    for (size_t i = 0; i + 4 <= len; i++)
+        if (!memcmp(p + i, tag, 4))
+            return p + i;
+    return NULL;
+}
+
+/* Mostly-zero weights (a hashed model) are written as index/value pairs (LINS) and read back bit for bit; a bad
+ * index or a NaN among them is refused. */
+static void test_sparse_weights(void)
+{
+    sml_model *m = model_of(1.0, 16, 997), *r = NULL;
+    unsigned char *data;
+    size_t len;
+    sml_error err = SML_ERROR_INIT;
+    sml_model_info a, b;
+    sml_model_get_info(m, &a);
+    CHECK(a.dim > 65536);
+    CHECK_INT(sml_model_encode(m, (void **)&data, &len, NULL), 0);
+    CHECK_MSG(len < a.dim * 8 / 20, "%zu bytes for %zu weights", len, a.dim);
+    CHECK(find4(data, len, "LINS") != NULL);
+    CHECK_INT(sml_model_decode(data, len, "mem", &r, NULL), 0);
+    sml_model_get_info(r, &b);
+    CHECK_INT(a.dim, b.dim);
+    CHECK(memcmp(sml_model_weights(m), sml_model_weights(r), a.dim * sizeof(double)) == 0);
+    CHECK(signbit(sml_model_weights(r)[1]) && sml_model_weights(r)[1] == 0);
+    CHECK(a.intercept == b.intercept);
+    sml_model_free(r);
+    r = NULL;
+    /* the first pair is (index 0, value); make the second index go backwards, then a NaN value, re-checksummed */
+    unsigned char *lins = find4(data, len, "LINS");
+    size_t pairs = (size_t)(lins - data) + 4 + 8 + (4 + 7) + 4 + 8 + 8 + 8; /* tag, len, "squared", icpt, dim, nnz */
+    unsigned char *copy = malloc(len);
+    for (int bad = 0; bad < 3; bad++) {
+        memcpy(copy, data, len);
+        uint32_t i0;
+        memcpy(&i0, copy + pairs + 12, 4); /* the second pair's index */
+        if (bad == 0) {
+            i0 = 0;
+            memcpy(copy + pairs + 12, &i0, 4);
+        } else if (bad == 1) {
+            i0 = (uint32_t)a.dim;
+            memcpy(copy + pairs + 12, &i0, 4);
+        } else {
+            double nan = NAN;
+            memcpy(copy + pairs + 16, &nan, 8);
+        }
+        uint32_t crc = sml_crc32c(0, copy, len - 16);
+        for (int i = 0; i < 4; i++)
+            copy[len - 4 + i] = (unsigned char)(crc >> (8 * i));
+        int rc = sml_model_decode(copy, len, "t", &r, &err);
+        CHECK_MSG(rc == (bad == 2 ? SML_ENUMERIC : SML_EFORMAT), "case %d: %d %s", bad, rc, err.msg);
+        CHECK(r == NULL);
+    }
+    free(copy);
+    free(data);
+    sml_model_free(m);
 }
 
 static void test_round_trip_exact(void)
@@ -233,6 +307,7 @@ static void test_metrics(void)
 int main(void)
 {
     RUN(test_round_trip_exact);
+    RUN(test_sparse_weights);
     RUN(test_refuses_corrupt_truncated_newer);
     RUN(test_refuses_nan_weights);
     RUN(test_refuses_nan_weight_in_file);
