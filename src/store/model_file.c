@@ -184,14 +184,17 @@ static int decode_linm(sml_cursor *c, const uint8_t *base, uint32_t *crc, size_t
 
 /* The LINS section: the weights not listed are zero. Indexes must rise strictly and stay below the dimension.
  * The file's running checksum covers it as any other section (checked before the model is built). */
-static int decode_lins(sml_cursor *c, char **loss, int *has_icpt, double *icpt, double **w, size_t *dim, int *finite)
+static int decode_lins(sml_cursor *c, const sml_pipeline *pipe, char **loss, int *has_icpt, double *icpt, double **w,
+                       size_t *dim, int *finite)
 {
     *loss = sml_get_str(c);
     *has_icpt = (int)sml_get_u32(c);
     *icpt = sml_get_f64(c);
     *dim = (size_t)sml_get_count(c, (uint64_t)1 << 30, 0);
     uint64_t nnz = sml_get_u64(c);
-    if (c->failed || !*loss || nnz > *dim || nnz * 12 != sml_cursor_left(c))
+    /* the dimension is not bounded by the file's size here: it must be the pipeline's (read before), so a few
+     * bytes cannot ask for more memory than the model they describe needs */
+    if (c->failed || !*loss || !pipe || *dim != sml_pipeline_dim(pipe) || nnz > *dim || nnz * 12 != sml_cursor_left(c))
         return -1;
     /* zero-filled by the kernel, page by page as they are touched: scoring reads only the pages it needs */
     *w = calloc(*dim ? *dim : 1, sizeof **w);
@@ -276,7 +279,7 @@ int sml_model_decode(const void *data, size_t len, const char *source, sml_model
             }
             have_linm = 1;
         } else if (tag == TAG_LINS) {
-            if (have_linm || decode_lins(&sc, &loss, &has_icpt, &icpt, &w, &dim, &finite) != 0) {
+            if (have_linm || decode_lins(&sc, pipe, &loss, &has_icpt, &icpt, &w, &dim, &finite) != 0) {
                 rc = sml_fail(err, SML_EFORMAT, "%s: bad model section (LINS)", source);
                 goto out;
             }
