@@ -7,7 +7,8 @@
 #     the default, 500 ms, the wait for the end is most of kcat's time and its rate a third of the real one; that
 #     figure is printed too). `run --learn` then reads the same topic as
 #     a group member, scores and learns every record and writes every prediction to another topic (CSV messages);
-#     its rate is the records of its full batches over the time from its partitions' assignment (seen in its log:
+#     its rate (best of 3 runs, each a fresh group with its own output topic, as kcat's is best of 3) is the
+#     records of its full batches over the time from its partitions' assignment (seen in its log:
 #     fetching starts there; the ~3 s group join before it is left out) to the end of the last full batch (its
 #     metrics). The last, partial batch is left out: once the topic is drained it waits --batch-interval (1 s) for
 #     more input, which is the batching policy, not throughput. Target: >= 60 % of the consume-only rate.
@@ -30,7 +31,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$t"' EXIT
 now() { date +%s.%N; }
 
-"$sml" kafka-dev --topics in,out,lat-in,lat-out --partitions "${PARTITIONS:-4}" --bootstrap-file "$t/boot" >/dev/null 2>"$t/kd.err" &
+"$sml" kafka-dev --topics in,out1,out2,out3,lat-in,lat-out --partitions "${PARTITIONS:-4}" --bootstrap-file "$t/boot" >/dev/null 2>"$t/kd.err" &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$t/boot" ] && break; sleep 0.1; done
 boot=$(cat "$t/boot")
@@ -59,31 +60,40 @@ best_kcat=$(kcat_rate -X queued.min.messages=1000000 -X fetch.wait.max.ms=5)
 echo "consume-only (kcat -C, best of 3), librdkafka's defaults: $kcat_default records/s (mostly the wait for the end:"
 echo "  the mock answers the fetch that finds no more data after fetch.wait.max.ms, 500 ms)"
 echo "consume-only (kcat -C, best of 3), run's queued.min.messages and fetch.wait.max.ms=5: $best_kcat records/s"
-"$sml" run --from "kafka://$boot/in?group=bench" --csv-columns "$cols" --learn --label metadata_numPhotos \
-    --to "kafka://$boot/out" --output-format csv --metrics "$t/m.jsonl" --log-level info 2>"$t/run.err" &
-run=$!; pids+=($run)
-for _ in $(seq 2000); do grep -q 'assigned partition' "$t/run.err" && break; sleep 0.005; done
-t_assigned=$(now)
-for _ in $(seq 1200); do
-    [ -s "$t/m.jsonl" ] && [ "$(tail -1 "$t/m.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])' 2>/dev/null || echo 0)" -ge "$rows" ] && break
-    sleep 0.1
-done
-kill -TERM "$run"; wait "$run" || { cat "$t/run.err"; exit 1; }
-out=$(kcat -C -b "$boot" -t out -o beginning -e -q | wc -l)
-python3 - "$t/m.jsonl" "$rows" "$best_kcat" "$out" "$t_assigned" <<'PY'
+# three runs, each a fresh group reading the whole topic into its own output topic; best of 3, as for kcat
+rates=()
+for i in 1 2 3; do
+    "$sml" run --from "kafka://$boot/in?group=bench$i" --csv-columns "$cols" --learn --label metadata_numPhotos \
+        --to "kafka://$boot/out$i" --output-format csv --metrics "$t/m$i.jsonl" --log-level info 2>"$t/run.err" &
+    run=$!; pids+=($run)
+    for _ in $(seq 2000); do grep -q 'assigned partition' "$t/run.err" && break; sleep 0.005; done
+    t_assigned=$(now)
+    for _ in $(seq 1200); do
+        [ -s "$t/m$i.jsonl" ] && [ "$(tail -1 "$t/m$i.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])' 2>/dev/null || echo 0)" -ge "$rows" ] && break
+        sleep 0.1
+    done
+    kill -TERM "$run"; wait "$run" || { cat "$t/run.err"; exit 1; }
+    out=$(kcat -C -b "$boot" -t "out$i" -o beginning -e -q | wc -l)
+    [ "$out" -eq "$rows" ] || { echo "run $i: $out predictions in its output topic, expected $rows"; exit 1; }
+    # from the assignment (fetching starts; the group join before it is left out) to the end of the last full
+    # batch. The last, partial batch is left out: with the topic drained it closes only when --batch-interval (1 s)
+    # is up, which is the batching policy, not throughput
+    rates+=("$(python3 - "$t/m$i.jsonl" "$t_assigned" <<'PY'
 import json, sys
 m = [json.loads(l) for l in open(sys.argv[1])]
-rows, kc, out, t_assigned = int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
-# from the assignment (fetching starts; the group join before it is left out) to the end of the last full batch.
-# The last, partial batch is left out: with the topic drained it closes only when --batch-interval (1 s) is up,
-# which is the batching policy, not throughput
 size = max(x["batch_records"] for x in m)
-full = [x for x in m if x["batch_records"] == size]
-last = full[-1]
-rate = last["records"] / (last["time"] - t_assigned)
-print(f"run --learn kafka -> kafka: {rate:.0f} records/s over {len(full)} full batches of {len(m)} "
-      f"({out} predictions in the output topic)")
-print(f"end to end / consume-only: {100 * rate / kc:.0f} % (target >= 60 %: {'met' if rate >= 0.6 * kc else 'MISSED'})")
+last = [x for x in m if x["batch_records"] == size][-1]
+print(round(last["records"] / (last["time"] - float(sys.argv[2]))))
+PY
+)")
+done
+python3 - "$best_kcat" "${rates[@]}" <<'PY'
+import sys
+kc, rates = float(sys.argv[1]), [int(x) for x in sys.argv[2:]]
+best = max(rates)
+print(f"run --learn kafka -> kafka (every record predicted into the output topic): best of 3 {best} records/s "
+      f"(runs: {', '.join(map(str, rates))})")
+print(f"end to end / consume-only: {100 * best / kc:.0f} % (target >= 60 %: {'met' if best >= 0.6 * kc else 'MISSED'})")
 PY
 
 # ---- 2. latency at 10k records/s
@@ -92,6 +102,9 @@ PY
     --batch-interval 10ms ${LAT_OPTS---set kafka.consumer.fetch.wait.max.ms=5} --log-level info 2>"$t/lat.err" &
 run=$!; pids+=($run)
 for _ in $(seq 200); do grep -q 'assigned partition' "$t/lat.err" && break; sleep 0.05; done
+# after the assignment the consumer still looks up where to start (committed offset, then the reset to the
+# earliest): records produced in those first ~100 ms would measure the start-up, not the running stream
+sleep 1
 total=$((10000 * secs))
 "$sml" replay --data "$t/feed.csv" --to "kafka://$boot/lat-in" --rate 10000 --loop --limit "$total" --log-level warn
 for _ in $(seq 300); do [ "$(kcat -C -b "$boot" -t lat-out -o beginning -e -q | wc -l)" -ge "$total" ] && break; sleep 0.2; done
@@ -112,10 +125,14 @@ for l in open(sys.argv[2]):
         continue
     ts, p, o = int(f[0]), int(f[1]), int(f[2])   # timestamp, then the kept _partition, _offset
     if (p, o) in sent:
-        lat.append(ts - sent[(p, o)])
-lat.sort()
-q = lambda x: lat[min(len(lat) - 1, int(x * len(lat)))]
+        lat.append((sent[(p, o)], ts - sent[(p, o)]))
+t0 = min(s for s, _ in lat)
+late = sorted(l for s, l in lat if s >= t0 + 1000)   # records sent after the first second
+lat = sorted(l for _, l in lat)
+q = lambda v, x: v[min(len(v) - 1, int(x * len(v)))]
 print(f"latency at 10k records/s over {len(lat)} of {sys.argv[3]} records (produce timestamp -> sink timestamp, ms "
-      f"resolution): p50 {q(0.5)} ms, p99 {q(0.99)} ms, max {lat[-1]} ms (target p99 < 50 ms: "
-      f"{'met' if q(0.99) < 50 else 'MISSED'}); {noid} predictions without _partition/_offset left out")
+      f"resolution): p50 {q(lat, 0.5)} ms, p99 {q(lat, 0.99)} ms, max {lat[-1]} ms (target p99 < 50 ms: "
+      f"{'met' if q(lat, 0.99) < 50 else 'MISSED'}); {noid} predictions without _partition/_offset left out")
+print(f"  the same without the first second (start-up): p50 {q(late, 0.5)} ms, p99 {q(late, 0.99)} ms, "
+      f"max {late[-1]} ms over {len(late)} records")
 PY
