@@ -28,6 +28,7 @@
 #include "io/kafka_int.h"
 
 #define NBATCH 16 /* batches in flight at most (the engine settles the one before the last) */
+#define LOT_MAX 1024 /* messages per rd_kafka_produce_batch call at most */
 
 typedef struct kafka_sink {
     sml_kafka_log lg; /* first: librdkafka's opaque */
@@ -49,8 +50,8 @@ typedef struct kafka_sink {
     uint64_t bsent[NBATCH], bdone[NBATCH];
     /* the lot being assembled for one rd_kafka_produce_batch: CSV keys are copied into `keys` and the messages
      * hold their offset there until the lot goes (the buffer may move while it grows) */
-    rd_kafka_message_t *lot;
-    size_t nlot, lotcap, lotbytes;
+    rd_kafka_message_t lot[LOT_MAX];
+    size_t nlot, lotmax, lotbytes; /* lotmax: LOT_MAX, or half the producer queue when that is smaller */
     sml_strbuf keys;
     uint64_t max_msgs, max_bytes; /* the producer queue's bounds */
     uint64_t out_bytes;           /* payload + key bytes produced and not yet reported */
@@ -227,14 +228,6 @@ static int produce(kafka_sink *s, const char *p, size_t len, sml_error *err)
         } else if (!s->csv)
             json_field(p, len, s->key_name, &key, &klen);
     }
-    if (s->nlot == s->lotcap) {
-        size_t cap = s->lotcap ? 2 * s->lotcap : 256;
-        rd_kafka_message_t *nl = realloc(s->lot, cap * sizeof *nl);
-        if (!nl)
-            return sml_fail(err, SML_ENOMEM, "out of memory");
-        s->lot = nl;
-        s->lotcap = cap;
-    }
     rd_kafka_message_t *m = &s->lot[s->nlot++];
     memset(m, 0, sizeof *m);
     m->payload = (void *)p;
@@ -243,7 +236,7 @@ static int produce(kafka_sink *s, const char *p, size_t len, sml_error *err)
     m->key_len = key ? klen : 0;
     s->lotbytes += len + m->key_len;
     /* a lot never needs more than half the queue, so there is always room for it once the queue drains */
-    if (s->nlot >= s->max_msgs / 2 || s->lotbytes >= s->max_bytes / 2)
+    if (s->nlot >= s->lotmax || s->lotbytes >= s->max_bytes / 2)
         return produce_lot(s, err);
     return 0;
 }
@@ -393,7 +386,6 @@ static void kafka_close(void *st)
         rd_kafka_destroy(s->rk);
     sml_strbuf_release(&s->line);
     sml_strbuf_release(&s->keys);
-    free(s->lot);
     sml_kafka_uri_release(&s->uri);
     free(s->key_name);
     free(s);
@@ -440,6 +432,7 @@ int sml_kafka_sink_open(const char *location, const sml_sink_opts *o, void **sta
                                ? strtoull(v, NULL, 10) : 32768);
     if (s->max_msgs < 2)
         s->max_msgs = 2;
+    s->lotmax = s->max_msgs / 2 < LOT_MAX ? (size_t)(s->max_msgs / 2) : LOT_MAX;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_error_cb(conf, on_error);
     if (!(s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr))) {
