@@ -604,11 +604,9 @@ static int set_layout(sml_engine *e, sml_error *err)
             found = (int)e->ncols;
             if (!(e->names[e->ncols] = strdup(e->keep[j])))
                 return sml_fail(err, SML_ENOMEM, "out of memory");
-            /* text, but the Kafka source's _partition and _offset are numbers */
-            e->types[e->ncols] = e->src.kind == &sml_source_kafka && (!strcmp(e->keep[j], "_partition") ||
-                                                                      !strcmp(e->keep[j], "_offset"))
-                                     ? SML_TYPE_NUM
-                                     : SML_TYPE_STR;
+            /* text, or the type of the source's meta column (Kafka: _partition and _offset are numbers) */
+            int mi = sml_source_meta(e->src.kind, e->keep[j]);
+            e->types[e->ncols] = mi >= 0 ? e->src.kind->meta_types[mi] : SML_TYPE_STR;
             e->optional[e->ncols++] = 1;
         }
         e->keep_idx[e->nkeep++] = found;
@@ -1627,11 +1625,6 @@ static int retype_row(const sml_batch *src, size_t i, sml_batch *dst, const int 
     return 0;
 }
 
-static int is_kafka_meta(const char *name)
-{
-    return !strcmp(name, "_topic") || !strcmp(name, "_partition") || !strcmp(name, "_offset");
-}
-
 /* Reads the head of the stream untyped, infers the schema, fits the pipeline, then processes the head. */
 static int start_from_scratch(sml_engine *e, sml_error *err)
 {
@@ -1682,9 +1675,9 @@ static int start_from_scratch(sml_engine *e, sml_error *err)
             dead_letter(e, place, b, -1, &b->bad[i]);
         }
         b->nbad = 0;
-        /* the Kafka source's _topic/_partition/_offset (its last columns here) are no data to learn from */
+        /* the source's meta columns (Kafka: _topic/_partition/_offset, its last columns here) are no data */
         sml_batch view = *b;
-        while (e->src.kind == &sml_source_kafka && view.ncols && is_kafka_meta(view.cols[view.ncols - 1].name))
+        while (view.ncols && sml_source_meta(e->src.kind, view.cols[view.ncols - 1].name) >= 0)
             view.ncols--;
         if ((rc = sml_schema_infer_add(inf, &view, err)) != 0)
             goto out;

@@ -77,7 +77,15 @@ typedef struct sml_source_kind {
      * on the old value; parts_committed then makes the new values the expected ones. */
     int (*save_parts)(void *st, sml_strbuf *sb);
     void (*parts_committed)(void *st);
+    /* Optional (Kafka: _topic, _partition, _offset): columns the source adds to every record, NULL-terminated, and
+     * their types. In an untyped batch (the head a schema is inferred from) they are its last columns, as text;
+     * they are kept on request and never learned from. */
+    const char *const *meta_names;
+    const sml_type *meta_types;
 } sml_source_kind;
+
+/* The index of `name` among the source's meta columns, -1 if it is none of them. */
+int sml_source_meta(const sml_source_kind *k, const char *name);
 
 typedef struct sml_source {
     const sml_source_kind *kind;
@@ -143,7 +151,6 @@ typedef struct sml_sink_opts {
 /* kafka://host:port[,host:port]/topic (sink_kafka.c). */
 int sml_kafka_sink_open(const char *location, const sml_sink_opts *o, void **state, sml_error *err);
 extern const sml_sink_kind sml_sink_kafka;
-extern const sml_source_kind sml_source_kafka;
 
 /* postgres://...?table=T[&create=1][&writer=W][&positions_table=P] (sink_pg.c): the URI less our parameters
  * is libpq's. */

@@ -42,6 +42,14 @@ int sml_source_open(const char *uri, const sml_source_opts *o, sml_source *out, 
     return rc;
 }
 
+int sml_source_meta(const sml_source_kind *k, const char *name)
+{
+    for (int i = 0; k->meta_names && k->meta_names[i]; i++)
+        if (!strcmp(k->meta_names[i], name))
+            return i;
+    return -1;
+}
+
 void sml_source_close(sml_source *s)
 {
     if (s->kind)

@@ -384,7 +384,7 @@ static int kafka_open(const char *location, const sml_source_opts *o, void **sta
                     /* the prefetch queue is bounded by its bytes; the count limit (100k by default) is met
                      * first by small messages: one fetch round of 1 MB per partition holds ~33k messages of 31
                      * bytes, and librdkafka 2.0 then pauses fetching for ~1 s although the stream drains the
-                     * queue in a tenth of that (bench_kafka: 28 % of the consume-only rate before, ~80 % after) */
+                     * queue in a tenth of that (docs/PERFORMANCE.md, issue 5) */
                     {"queued.max.messages.kbytes", "16384"},
                     {"queued.min.messages", "1000000"}};
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
@@ -511,6 +511,10 @@ static int64_t offset_of(const kpart *p, uint64_t at, size_t *j)
     return p->qlen ? p->q[p->qhead + *j].offset : p->pos;
 }
 
+/* The columns every record carries (sml_source_kind.meta_names): where it came from. */
+static const char *const meta_names[] = {"_topic", "_partition", "_offset", NULL};
+static const sml_type meta_types[] = {SML_TYPE_STR, SML_TYPE_NUM, SML_TYPE_NUM};
+
 static int set_cell(sml_batch *b, int col, size_t i, const char *text, double num)
 {
     if (col < 0)
@@ -531,17 +535,16 @@ static int set_cell(sml_batch *b, int col, size_t i, const char *text, double nu
 /* A batch came from partition `part`: the _topic/_partition/_offset columns, then the new position. */
 static int account(kafka_src *k, int32_t part, kpart *p, sml_batch *b, sml_error *err)
 {
-    int ct = sml_batch_find(b, "_topic"), cp = sml_batch_find(b, "_partition"), co = sml_batch_find(b, "_offset");
-    if (!k->cols.set && b->nrows) {
+    int col[3];
+    for (int m = 0; m < 3; m++) {
+        col[m] = sml_batch_find(b, meta_names[m]);
         /* untyped (the head a schema is inferred from): the columns are added last, as text, so the engine can
          * keep them (and leave them out of the schema) */
-        if (ct < 0 && (ct = sml_batch_add_column(b, "_topic", SML_TYPE_STR, err)) < 0)
-            return ct;
-        if (cp < 0 && (cp = sml_batch_add_column(b, "_partition", SML_TYPE_STR, err)) < 0)
-            return cp;
-        if (co < 0 && (co = sml_batch_add_column(b, "_offset", SML_TYPE_STR, err)) < 0)
-            return co;
+        if (col[m] < 0 && !k->cols.set && b->nrows && (col[m] = sml_batch_add_column(b, meta_names[m], SML_TYPE_STR,
+                                                                                      err)) < 0)
+            return col[m];
     }
+    int ct = col[0], cp = col[1], co = col[2];
     size_t j = 0;
     char num[32];
     if (ct >= 0 || cp >= 0 || co >= 0)
@@ -825,4 +828,5 @@ static size_t kafka_lag(void *st, int32_t *partition, int64_t *lag, size_t cap)
 const sml_source_kind sml_source_kafka = {"kafka",          kafka_open,           kafka_set_columns, kafka_next,
                                           kafka_wait,       kafka_done,           kafka_bad_format,  kafka_save,
                                           kafka_restore,    kafka_close,          kafka_commit,      kafka_lag,
-                                          kafka_snapshot,   kafka_commit_snapshot, kafka_save_parts, kafka_parts_committed};
+                                          kafka_snapshot,   kafka_commit_snapshot, kafka_save_parts, kafka_parts_committed,
+                                          meta_names,       meta_types};
