@@ -48,6 +48,13 @@ static void section_end(sml_strbuf *sb, size_t start)
         sb->buf[start - 8 + i] = (char)(uint8_t)(len >> (8 * i));
 }
 
+static int nonzero_bits(double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    return u != 0;
+}
+
 int sml_model_encode(const sml_model *m, void **data, size_t *len, sml_error *err)
 {
     sml_strbuf sb = SML_STRBUF_INIT;
@@ -62,25 +69,19 @@ int sml_model_encode(const sml_model *m, void **data, size_t *len, sml_error *er
     rc |= sml_pipeline_encode(m->pipeline, &sb);
     if (!rc)
         section_end(&sb, s);
-    /* weights whose bits are all zero (-0.0 is kept: the bits round-trip) */
+    /* weights whose bits are all zero are left out (-0.0 is kept: the bits round-trip) */
     size_t nnz = 0;
-    for (size_t i = 0; i < m->dim; i++) {
-        uint64_t u;
-        memcpy(&u, &m->weights[i], 8);
-        nnz += u != 0;
-    }
+    for (size_t i = 0; i < m->dim; i++)
+        nnz += nonzero_bits(m->weights[i]);
     int sparse = m->dim >= SPARSE_MIN_DIM && m->dim <= UINT32_MAX && nnz * 12 <= m->dim * 4;
     s = section_begin(&sb, sparse ? TAG_LINS : TAG_LINM, &rc);
     rc |= sml_put_str(&sb, m->loss->name) | sml_put_u32(&sb, (uint32_t)m->has_intercept);
     rc |= sml_put_f64(&sb, m->intercept) | sml_put_u64(&sb, m->dim);
     if (sparse) {
         rc |= sml_put_u64(&sb, nnz);
-        for (size_t i = 0; i < m->dim; i++) {
-            uint64_t u;
-            memcpy(&u, &m->weights[i], 8);
-            if (u)
+        for (size_t i = 0; i < m->dim; i++)
+            if (nonzero_bits(m->weights[i]))
                 rc |= sml_put_u32(&sb, (uint32_t)i) | sml_put_f64(&sb, m->weights[i]);
-        }
     } else
         for (size_t i = 0; i < m->dim; i++)
             rc |= sml_put_f64(&sb, m->weights[i]);
@@ -162,13 +163,20 @@ static uint32_t crc_copy_weights(uint32_t crc, sml_cursor *c, double *dst, size_
 }
 
 /* The LINM section; the file's running checksum (crc over base[0, *crc_to)) is carried over the weights here. */
-static int decode_linm(sml_cursor *c, const uint8_t *base, uint32_t *crc, size_t *crc_to, char **loss, int *has_icpt,
-                       double *icpt, double **w, size_t *dim, int *finite)
+/* What LINM and LINS start with: the loss, the intercept and the number of weights (each taking at least
+ * bytes_each of what is left). */
+static void decode_lin_head(sml_cursor *c, char **loss, int *has_icpt, double *icpt, size_t *dim, size_t bytes_each)
 {
     *loss = sml_get_str(c);
     *has_icpt = (int)sml_get_u32(c);
     *icpt = sml_get_f64(c);
-    *dim = (size_t)sml_get_count(c, (uint64_t)1 << 30, 8);
+    *dim = (size_t)sml_get_count(c, (uint64_t)1 << 30, bytes_each);
+}
+
+static int decode_linm(sml_cursor *c, const uint8_t *base, uint32_t *crc, size_t *crc_to, char **loss, int *has_icpt,
+                       double *icpt, double **w, size_t *dim, int *finite)
+{
+    decode_lin_head(c, loss, has_icpt, icpt, dim, 8);
     if (c->failed || !*loss || *dim > sml_cursor_left(c) / 8)
         return -1;
     /* not zero-filled: every weight is written just below */
@@ -187,10 +195,7 @@ static int decode_linm(sml_cursor *c, const uint8_t *base, uint32_t *crc, size_t
 static int decode_lins(sml_cursor *c, const sml_pipeline *pipe, char **loss, int *has_icpt, double *icpt, double **w,
                        size_t *dim, int *finite)
 {
-    *loss = sml_get_str(c);
-    *has_icpt = (int)sml_get_u32(c);
-    *icpt = sml_get_f64(c);
-    *dim = (size_t)sml_get_count(c, (uint64_t)1 << 30, 0);
+    decode_lin_head(c, loss, has_icpt, icpt, dim, 0);
     uint64_t nnz = sml_get_u64(c);
     /* the dimension is not bounded by the file's size here: it must be the pipeline's (read before), so a few
      * bytes cannot ask for more memory than the model they describe needs */
