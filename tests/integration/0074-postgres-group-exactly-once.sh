@@ -30,10 +30,6 @@ member() {
     eval "PID_$name=$!"
     PG_PIDS+=("$!")
 }
-wait_all() {
-    for _ in $(seq 200); do [ "$(parts "$1" | wc -w)" -eq 4 ] && return 0; sleep 0.1; done
-    fail "$1 did not take over every partition: [$(parts "$1")]: $(tail -n 5 "$T/$1.err")"
-}
 # produce_slowly TOPIC FILE SECONDS: the file in 20 chunks, one every SECONDS (in the background)
 produce_slowly() {
     mkdir -p "$T/chunks-$1"

@@ -12,12 +12,20 @@ start_kafka --topics in,out,learned,ordered,csvkeyed --partitions 4
 kcat -P -b "$BOOT" -t in -l "$T/loans.jsonl" || fail "kcat produce"
 [ "$(topic_count in)" -eq $N ] || fail "kcat did not produce $N messages"
 
+# score_all NAME TOPIC [run options]: a `run` of group NAME reads every record of `in` into TOPIC, then stops
+# cleanly (SIGTERM); its log is $T/NAME.err
+score_all() {
+    local name=$1 topic=$2 pid; shift 2
+    "$SML" run --from "kafka://$BOOT/in?group=$name" --model "$T/m.smlm" --to "kafka://$BOOT/$topic" \
+        --batch-interval 100ms "$@" 2>"$T/$name.err" &
+    pid=$!; PIDS+=("$pid")
+    wait_count "$topic" $N 40
+    kill -TERM "$pid"; wait "$pid" || fail "$name: run did not end cleanly: $(cat "$T/$name.err")"
+}
+SMALL_QUEUE=(--set kafka.producer.queue.buffering.max.messages=50 --set kafka.producer.batch.num.messages=20)
+
 # score: every record once, the same predictions as `predict`
-"$SML" run --from "kafka://$BOOT/in?group=score" --model "$T/m.smlm" --to "kafka://$BOOT/out" --keep purpose \
-    --batch-interval 100ms 2>"$T/run.err" &
-pid=$!; PIDS+=("$pid")
-wait_count out $N 40
-kill -TERM "$pid"; wait "$pid" || fail "run did not end cleanly: $(cat "$T/run.err")"
+score_all score out --keep purpose
 kcat -C -b "$BOOT" -t out -e -o beginning -q > "$T/out.jsonl"
 [ "$(wc -l < "$T/out.jsonl")" -eq $N ] || fail "expected $N predictions, got $(wc -l < "$T/out.jsonl")"
 /usr/bin/python3 - "$T/out.jsonl" "$T/ref.jsonl" <<'PY' || fail "predictions differ from streamml predict"
@@ -32,11 +40,7 @@ print("figure: kafka round trip: %d predictions equal to streamml predict" % len
 PY
 
 # learn: every record scored once and learned from
-"$SML" run --from "kafka://$BOOT/in?group=learn" --model "$T/m.smlm" --learn --to "kafka://$BOOT/learned" \
-    --batch-interval 100ms --key-column purpose --keep purpose 2>"$T/learn.err" &
-pid=$!; PIDS+=("$pid")
-wait_count learned $N 40
-kill -TERM "$pid"; wait "$pid" || fail "learning run did not end cleanly: $(cat "$T/learn.err")"
+score_all learn learned --learn --key-column purpose --keep purpose
 grep -q "$N learned" "$T/learn.err" || fail "expected $N learned: $(tail -n 2 "$T/learn.err")"
 # the key is the purpose column
 kcat -C -b "$BOOT" -t learned -e -o beginning -q -c 50 -f '%k %s\n' | /usr/bin/python3 -c '
@@ -49,13 +53,7 @@ for line in sys.stdin:
 # order: the sink hands librdkafka a chunk of lines at a time and waits for room in the producer queue first
 # (here 50 messages: most chunks wait); with the input partition as the key, each input partition's records come
 # out in one output partition, in their input order
-"$SML" run --from "kafka://$BOOT/in?group=order" --model "$T/m.smlm" --to "kafka://$BOOT/ordered" \
-    --batch-interval 100ms --keep _partition,_offset --key-column _partition \
-    --set kafka.producer.queue.buffering.max.messages=50 --set kafka.producer.batch.num.messages=20 \
-    2>"$T/order.err" &
-pid=$!; PIDS+=("$pid")
-wait_count ordered $N 40
-kill -TERM "$pid"; wait "$pid" || fail "ordered run did not end cleanly: $(cat "$T/order.err")"
+score_all order ordered --keep _partition,_offset --key-column _partition "${SMALL_QUEUE[@]}"
 kcat -C -b "$BOOT" -t ordered -e -o beginning -q -f '%p %k %s\n' | /usr/bin/python3 -c '
 import json, sys
 last, n = {}, 0
@@ -73,13 +71,7 @@ print("figure: kafka sink order: %d predictions through a 50-message producer qu
 
 # CSV messages keyed by a column (the sink cuts the key out of each line; keys of a chunk are kept aside until the
 # chunk is produced), through the same small queue
-"$SML" run --from "kafka://$BOOT/in?group=csvkey" --model "$T/m.smlm" --to "kafka://$BOOT/csvkeyed" \
-    --output-format csv --batch-interval 100ms --keep purpose --key-column purpose \
-    --set kafka.producer.queue.buffering.max.messages=50 --set kafka.producer.batch.num.messages=20 \
-    2>"$T/csvkey.err" &
-pid=$!; PIDS+=("$pid")
-wait_count csvkeyed $N 40
-kill -TERM "$pid"; wait "$pid" || fail "csv keyed run did not end cleanly: $(cat "$T/csvkey.err")"
+score_all csvkey csvkeyed --output-format csv --keep purpose --key-column purpose "${SMALL_QUEUE[@]}"
 kcat -C -b "$BOOT" -t csvkeyed -e -o beginning -q -f '%k %s\n' | /usr/bin/python3 -c '
 import sys
 n = 0

@@ -28,11 +28,6 @@ member() {
     eval "PID_$name=$!"
     PIDS+=("$!")
 }
-# wait_all NAME: until NAME holds all four partitions
-wait_all() {
-    for _ in $(seq 150); do [ "$(parts "$1" | wc -w)" -eq 4 ] && return 0; sleep 0.1; done
-    fail "$1 did not take over every partition: [$(parts "$1")]: $(tail -n 5 "$T/$1.err")"
-}
 # check PHASE TOPIC OUTPUTS...: every (partition, offset) of TOPIC is in the outputs; prints the duplicates
 check() {
     local phase=$1 topic=$2; shift 2
@@ -72,7 +67,7 @@ sleep 1.5
 kill -TERM "$PID_A"; wait "$PID_A" || fail "member A did not exit cleanly: $(tail -n 3 "$T/A.err")"
 grep -q 'revoked (closing)' "$T/A.err" || fail "A did not leave the group: $(tail -n 3 "$T/A.err")"
 [ "$(tail -n +2 "$T/A.csv" | wc -l)" -gt 0 ] || fail "A predicted nothing before it left"
-wait_all B
+wait_all B 15
 wait "$rp" || fail "replay into in1: $(cat "$T/replay1.err")"
 for _ in $(seq 100); do [ "$(cat "$T"/A.csv "$T"/B.csv | grep -vc '^_partition')" -ge $N ] && break; sleep 0.2; done
 kill -TERM "$PID_B"; wait "$PID_B" || fail "member B did not exit cleanly: $(tail -n 3 "$T/B.err")"
@@ -92,7 +87,7 @@ sleep "0.$((RANDOM % 9 + 1))"
 kill -0 "$rp" 2>/dev/null || fail "the replay ended before the kill: size the stream longer"
 kill -KILL "$PID_C"
 wait "$PID_C" 2>/dev/null || true
-wait_all D
+wait_all D 15
 grep -q 'positions from the checkpoint' "$T/D.err" && fail "D must not seek its partitions to a checkpoint it never had"
 wait "$rp" || fail "replay into in2: $(cat "$T/replay2.err")"
 for _ in $(seq 100); do [ "$(cat "$T"/C.csv "$T"/D.csv | grep -vc '^_partition')" -ge $N ] && break; sleep 0.2; done

@@ -27,6 +27,11 @@ parts() {
     grep -E 'assigned partition|revoked' "$T/$1.err" 2>/dev/null | tail -n 1 | grep 'assigned' |
         sed -E 's/.*assigned partitions? ([0-9, @]+).*/\1/; s/@[0-9]+//g; s/,//g' || true
 }
+# wait_all NAME [SECONDS]: until NAME holds all four partitions
+wait_all() {
+    for _ in $(seq $(( ${2:-20} * 10 ))); do [ "$(parts "$1" | wc -w)" -eq 4 ] && return 0; sleep 0.1; done
+    fail "$1 did not take over every partition: [$(parts "$1")]: $(tail -n 5 "$T/$1.err")"
+}
 # wait_split A B: until both hold partitions, disjoint, together all four
 wait_split() {
     for _ in $(seq 150); do
