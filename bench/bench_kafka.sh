@@ -60,33 +60,43 @@ best_kcat=$(kcat_rate -X queued.min.messages=1000000 -X fetch.wait.max.ms=5)
 echo "consume-only (kcat -C, best of 3), librdkafka's defaults: $kcat_default records/s (mostly the wait for the end:"
 echo "  the mock answers the fetch that finds no more data after fetch.wait.max.ms, 500 ms)"
 echo "consume-only (kcat -C, best of 3), run's queued.min.messages and fetch.wait.max.ms=5: $best_kcat records/s"
-# three runs, each a fresh group reading the whole topic into its own output topic; best of 3, as for kcat
-rates=()
-for i in 1 2 3; do
-    "$sml" run --from "kafka://$boot/in?group=bench$i" --csv-columns "$cols" --learn --label metadata_numPhotos \
-        --to "kafka://$boot/out$i" --output-format csv --metrics "$t/m$i.jsonl" --log-level info 2>"$t/run.err" &
+# one_run GROUP SINK: a fresh group reads the whole topic into SINK; prints its rate (records/s), its CPU time (s,
+# group join included) and its peak RSS (kB). The rate runs from the assignment (fetching starts; the group join
+# before it is left out) to the end of the last full batch. The last, partial batch is left out: with the topic
+# drained it closes only when --batch-interval (1 s) is up, which is the batching policy, not throughput
+one_run() {
+    local group=$1 sink=$2 run t_assigned cpu rss
+    "$sml" run --from "kafka://$boot/in?group=$group" --csv-columns "$cols" --learn --label metadata_numPhotos \
+        --to "$sink" --output-format csv --metrics "$t/$group.jsonl" --log-level info 2>"$t/run.err" &
     run=$!; pids+=($run)
     for _ in $(seq 2000); do grep -q 'assigned partition' "$t/run.err" && break; sleep 0.005; done
     t_assigned=$(now)
     for _ in $(seq 1200); do
-        [ -s "$t/m$i.jsonl" ] && [ "$(tail -1 "$t/m$i.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])' 2>/dev/null || echo 0)" -ge "$rows" ] && break
+        [ -s "$t/$group.jsonl" ] && [ "$(tail -1 "$t/$group.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])' 2>/dev/null || echo 0)" -ge "$rows" ] && break
         sleep 0.1
     done
-    kill -TERM "$run"; wait "$run" || { cat "$t/run.err"; exit 1; }
-    out=$(kcat -C -b "$boot" -t "out$i" -o beginning -e -q | wc -l)
-    [ "$out" -eq "$rows" ] || { echo "run $i: $out predictions in its output topic, expected $rows"; exit 1; }
-    # from the assignment (fetching starts; the group join before it is left out) to the end of the last full
-    # batch. The last, partial batch is left out: with the topic drained it closes only when --batch-interval (1 s)
-    # is up, which is the batching policy, not throughput
-    rates+=("$(python3 - "$t/m$i.jsonl" "$t_assigned" <<'PY'
+    cpu=$(awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$run/stat")
+    rss=$(awk '/VmHWM/ {print $2}' "/proc/$run/status")
+    kill -TERM "$run"; wait "$run" || { cat "$t/run.err" >&2; exit 1; }
+    python3 - "$t/$group.jsonl" "$t_assigned" "$cpu" "$rss" <<'PY'
 import json, sys
 m = [json.loads(l) for l in open(sys.argv[1])]
 size = max(x["batch_records"] for x in m)
 last = [x for x in m if x["batch_records"] == size][-1]
-print(round(last["records"] / (last["time"] - float(sys.argv[2]))))
+print(round(last["records"] / (last["time"] - float(sys.argv[2]))), sys.argv[3], sys.argv[4])
 PY
-)")
+}
+# three runs into Kafka, each with its own output topic; best of 3, as for kcat
+rates=()
+for i in 1 2 3; do
+    read -r rate cpu rss < <(one_run "bench$i" "kafka://$boot/out$i")
+    out=$(kcat -C -b "$boot" -t "out$i" -o beginning -e -q | wc -l)
+    [ "$out" -eq "$rows" ] || { echo "run $i: $out predictions in its output topic, expected $rows"; exit 1; }
+    echo "  run $i into kafka: $rate records/s, $cpu s CPU, peak RSS $((rss / 1024)) MB"
+    rates+=("$rate")
 done
+read -r rate cpu rss < <(one_run bench-null null:)
+echo "  the same into null: (the source side alone): $rate records/s, $cpu s CPU, peak RSS $((rss / 1024)) MB"
 python3 - "$best_kcat" "${rates[@]}" <<'PY'
 import sys
 kc, rates = float(sys.argv[1]), [int(x) for x in sys.argv[2:]]
