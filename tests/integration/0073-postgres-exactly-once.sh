@@ -113,7 +113,7 @@ for _ in $(seq "$KILLS"); do
     kill_after_progress kcount 0.1 0.2 "$SML" "${kscore[@]}" --from "kafka://$BOOT/in?group=pg$gen"
 done
 for f in "$T"/chunk.*; do [ -e "$f" ] && produce_next; done
-[ "$(topic_count in)" -eq "$N" ] || fail "kcat did not produce $N messages"
+expect_count in "$N"
 gen=$((gen + 1))
 "$SML" "${kscore[@]}" --from "kafka://$BOOT/in?group=pg$gen" 2>>"$T/kill.err" &
 pid=$!
@@ -162,7 +162,7 @@ for _ in $(seq "$KILLS"); do
         --state "$T/kstate" --metrics "$T/km.jsonl" --to "$PGURI?table=klearned&create=1" --log-level error
 done
 for f in "$T"/lchunk.*; do [ -e "$f" ] && produce_lin; done
-[ "$(topic_count lin)" -eq "$N" ] || fail "kcat did not produce $N messages"
+expect_count lin "$N"
 run_until kref "${klearn[@]}" --from "kafka://$BOOT/lin?group=ref" --state "$T/kref-state" --metrics "$T/kref.jsonl" \
     --to "$PGURI?table=kref&create=1"
 gen=$((gen + 1))

@@ -10,7 +10,7 @@ N=2000
 "$SML" predict --model "$T/m.smlm" --data "$T/loans.jsonl" -o "$T/ref.jsonl"
 start_kafka --topics in,out,learned,ordered,csvkeyed --partitions 4
 kcat -P -b "$BOOT" -t in -l "$T/loans.jsonl" || fail "kcat produce"
-[ "$(topic_count in)" -eq $N ] || fail "kcat did not produce $N messages"
+expect_count in "$N"
 
 # score_all NAME TOPIC [run options]: a `run` of group NAME reads every record of `in` into TOPIC, then stops
 # cleanly (SIGTERM); its log is $T/NAME.err

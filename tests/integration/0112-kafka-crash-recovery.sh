@@ -15,7 +15,7 @@ rows=60000   # CSV messages of ~31 bytes: ~2 MB in the partition, well within th
 cols=$(head -1 "$T/feed.csv")
 start_kafka --topics in,ref,out --partitions 1
 "$SML" replay --data "$T/feed.csv" --to "kafka://$BOOT/in" --log-level warn || fail "replay into the topic"
-[ "$(topic_count in)" -eq "$rows" ] || fail "expected $rows messages in the topic"
+expect_count in "$rows"
 args=(--csv-columns "$cols" --learn --label metadata_numPhotos --learner adagrad --learning-rate 0.1
       --batch-size 200 --checkpoint-records 2000 --checkpoint-interval 1h --trace-weights --keep _offset
       --output-format csv --set kafka.session.timeout.ms=3000 --set kafka.heartbeat.interval.ms=300

@@ -9,7 +9,7 @@ N=3000
 "$SML" gen feed --rows $N --seed 3 --format jsonl -o "$T/feed.jsonl"
 start_kafka --topics in,out --partitions 3
 kcat -P -b "$BOOT" -t in -l "$T/feed.jsonl" || fail "kcat produce"
-[ "$(topic_count in)" -eq $N ] || fail "kcat did not produce $N messages"
+expect_count in "$N"
 "$SML" run --from "kafka://$BOOT/in?group=g" --learn --label metadata_numPhotos --to "kafka://$BOOT/out" \
     --keep _topic,_partition,_offset --batch-size 250 --batch-interval 100ms --set kafka.session.timeout.ms=6000 \
     2>"$T/run.err" &

@@ -14,6 +14,13 @@ start_kafka() {
 }
 # topic_count TOPIC: messages in the topic now
 topic_count() { kcat -C -b "$BOOT" -t "$1" -e -o beginning -q 2>/dev/null | wc -l; }
+# expect_count TOPIC N: the topic holds exactly N messages (read again a few times: a loaded mock can end one read
+# of a partition early)
+expect_count() {
+    local n=0
+    for _ in 1 2 3 4 5; do n=$(topic_count "$1"); [ "$n" -eq "$2" ] && return 0; sleep 0.5; done
+    fail "topic $1 holds $n messages, expected $2"
+}
 # wait_count TOPIC N [SECONDS]: until the topic holds at least N messages
 wait_count() {
     local n=0
