@@ -75,6 +75,7 @@ typedef struct kafka_src {
     int fatal;              /* a sticky error from a callback */
     sml_error fatal_err;
     int from_ckpt;             /* positions were restored: assignments seek there */
+    int64_t reset_to;          /* auto.offset.reset as a logical offset (BEGINNING, END), or INVALID ("error") */
     int32_t last_part;
     int64_t *bad_offsets;      /* message offset of each bad row of the last batch */
     size_t bad_cap;
@@ -149,13 +150,12 @@ static void set_fatal(kafka_src *k, int rc, const sml_error *e, const char *fall
 
 /* ------------------------------------------------------------------ librdkafka callbacks (on our thread) */
 
-static void list_text(const rd_kafka_topic_partition_list_t *l, const kafka_src *k, char *buf, size_t cap)
+static void list_text(const rd_kafka_topic_partition_list_t *l, char *buf, size_t cap)
 {
     size_t used = 0;
     buf[0] = 0;
     for (int i = 0; i < l->cnt && used + 40 < cap; i++) {
-        const kpart *p = (size_t)l->elems[i].partition < k->nparts ? &k->parts[l->elems[i].partition] : NULL;
-        int n = p && (k->from_ckpt || k->o.committed_position) && l->elems[i].offset >= 0
+        int n = l->elems[i].offset >= 0
                     ? snprintf(buf + used, cap - used, "%s%" PRId32 "@%" PRId64, i ? ", " : "", l->elems[i].partition,
                                l->elems[i].offset)
                     : snprintf(buf + used, cap - used, "%s%" PRId32, i ? ", " : "", l->elems[i].partition);
@@ -197,13 +197,65 @@ static int sink_position(kafka_src *k, int32_t partition, int64_t *offset)
     return rc;
 }
 
+static void set_offset(rd_kafka_topic_partition_list_t *parts, const rd_kafka_topic_partition_t *tp, int64_t offset)
+{
+    for (int j = 0; j < parts->cnt; j++)
+        if (parts->elems[j].partition == tp->partition && !strcmp(parts->elems[j].topic, tp->topic))
+            parts->elems[j].offset = offset;
+}
+
+/* Partitions assigned without a position of ours start at the group's committed offset, or where
+ * auto.offset.reset says when the group has none. Left to librdkafka (offset INVALID), a partition without a
+ * committed offset waits 100 ms before its offset reset is even asked for (the reset is backed off as an error),
+ * and a logical BEGINNING/END given to assign may find the partition's leader not yet known and retry 500 ms
+ * later: every fresh group, and every new partition, would start 0.1-0.5 s late. So the committed offsets and,
+ * for partitions without one, the log's start (or end) are asked for here, and the partitions are assigned at
+ * absolute offsets. If a query fails, that part is left to librdkafka's own path (logged at debug level). */
+static void start_at_committed(kafka_src *k, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int *ncommitted,
+                               int *nreset)
+{
+    rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_new(parts->cnt);
+    rd_kafka_topic_partition_list_t *ends = rd_kafka_topic_partition_list_new(parts->cnt);
+    if (!q || !ends)
+        goto done;
+    for (int i = 0; i < parts->cnt; i++)
+        if (parts->elems[i].offset == RD_KAFKA_OFFSET_INVALID)
+            rd_kafka_topic_partition_list_add(q, parts->elems[i].topic, parts->elems[i].partition);
+    rd_kafka_resp_err_t r = rd_kafka_committed(rk, q, 5000);
+    for (int i = 0; i < q->cnt && !r; i++) {
+        if (q->elems[i].err)
+            continue;
+        if (q->elems[i].offset < 0 && k->reset_to != RD_KAFKA_OFFSET_INVALID)
+            /* no committed offset: the log's start or end (a timestamp of -2 or -1 asks for just that) */
+            rd_kafka_topic_partition_list_add(ends, q->elems[i].topic, q->elems[i].partition)->offset = k->reset_to;
+        else if (q->elems[i].offset >= 0) {
+            set_offset(parts, &q->elems[i], q->elems[i].offset);
+            ++*ncommitted;
+        }
+    }
+    if (!r && ends->cnt && (r = rd_kafka_offsets_for_times(rk, ends, 5000)) == 0)
+        for (int i = 0; i < ends->cnt; i++)
+            if (!ends->elems[i].err && ends->elems[i].offset >= 0) {
+                set_offset(parts, &ends->elems[i], ends->elems[i].offset);
+                ++*nreset;
+            }
+    if (r)
+        sml_kafka_logf(&k->lg, SML_LOG_DEBUG, "%s: asking for the start offsets failed (%s): librdkafka looks "
+                       "them up", k->where, rd_kafka_err2str(r));
+done:
+    if (q)
+        rd_kafka_topic_partition_list_destroy(q);
+    if (ends)
+        rd_kafka_topic_partition_list_destroy(ends);
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     kafka_src *k = opaque;
     int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
     char text[1024];
     if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        int from_ckpt = 0, from_sink = 0;
+        int from_ckpt = 0, from_sink = 0, need_committed = 0, ncommitted = 0, nreset = 0;
         if (k->o.committed_position && !k->closing && k->o.release && !k->fatal) {
             /* the sink is looked up between batches: the batch in flight goes out first (cooperative rebalances) */
             sml_error perr = SML_ERROR_INIT;
@@ -236,15 +288,23 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
             } else {
                 p->have_pos = 0;
                 p->skip_offset = -1;
+                need_committed++;
             }
             int rc = part_open(k, parts->elems[i].partition, p, &perr);
             if (rc)
                 set_fatal(k, rc, &perr, "cannot open a reader");
         }
-        list_text(parts, k, text, sizeof text);
+        if (need_committed && !k->fatal)
+            start_at_committed(k, rk, parts, &ncommitted, &nreset);
+        list_text(parts, text, sizeof text);
+        char why[160] = "";
+        if (from_ckpt || from_sink)
+            snprintf(why, sizeof why, " (positions %s)", from_ckpt ? "from the checkpoint" : "committed in the sink");
+        else if (ncommitted || nreset)
+            snprintf(why, sizeof why, " (%d at the group's committed offset, %d at the log's %s: no offset committed)",
+                     ncommitted, nreset, k->reset_to == RD_KAFKA_OFFSET_END ? "end" : "start");
         sml_kafka_logf(&k->lg, SML_LOG_INFO, "%s: assigned partition%s %s%s", k->where, parts->cnt == 1 ? "" : "s",
-                       text, from_ckpt ? " (positions from the checkpoint)"
-                             : from_sink ? " (positions committed in the sink)" : "");
+                       text, why);
         rd_kafka_error_t *er = NULL;
         rd_kafka_resp_err_t r = 0;
         if (cooperative)
@@ -259,7 +319,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
         return;
     }
     if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-        list_text(parts, k, text, sizeof text);
+        list_text(parts, text, sizeof text);
         if (!k->closing && k->o.release && !k->fatal) {
             /* the batch in flight goes out and its offsets are committed while the partitions are still ours */
             sml_error perr = SML_ERROR_INIT;
@@ -392,6 +452,15 @@ static int kafka_open(const char *location, const sml_source_opts *o, void **sta
             goto fail;
     if ((rc = sml_kafka_conf_user(conf, "consumer", o->kafka_props, o->kafka_nprops, k, err)) != 0)
         goto fail;
+    char reset[32];
+    size_t reset_len = sizeof reset;
+    k->reset_to = RD_KAFKA_OFFSET_INVALID;
+    if (rd_kafka_conf_get(conf, "auto.offset.reset", reset, &reset_len) == RD_KAFKA_CONF_OK) {
+        if (!strcmp(reset, "smallest") || !strcmp(reset, "earliest") || !strcmp(reset, "beginning"))
+            k->reset_to = RD_KAFKA_OFFSET_BEGINNING;
+        else if (!strcmp(reset, "largest") || !strcmp(reset, "latest") || !strcmp(reset, "end"))
+            k->reset_to = RD_KAFKA_OFFSET_END;
+    }
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     rd_kafka_conf_set_error_cb(conf, on_error);
     if (!(k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr))) {
