@@ -7,70 +7,145 @@
  * quotes are tracked). The first line decides the format: '{' is JSON lines, anything else is the CSV header, which
  * is not sent (it names the columns, for --key-column). The key of a message is the text of that output column.
  *
- * Producing: the complete lines of one write() (up to a chunk of the engine's output) are handed to librdkafka in
- * one rd_kafka_produce_batch call, which takes the topic's and each partition's lock once for the lot instead of
- * once per message. Before the call, write() waits until the producer queue has room for the whole lot (messages
- * and bytes not yet reported against queue.buffering.max.messages / .kbytes, counted by this sink), so librdkafka
- * never refuses one message of a lot and takes a later one: the order of the lines is the order in the topic.
+ * A thread of the sink's own produces: write() copies the engine's bytes into a bounded queue of chunks (at most
+ * QUEUE_MAX bytes wait; a full queue makes write() wait: backpressure on the whole stream) and returns, so the
+ * engine scores the next batch while the last one is cut into messages and handed to librdkafka (whose per-message
+ * work, an allocation, a copy, the partition's lock, is most of the cost of producing). The thread alone calls
+ * rd_kafka_produce_batch and rd_kafka_poll, so the delivery reports and librdkafka's logs come on it; the counts
+ * are its own until it publishes them under the lock, and log lines wait in the sink until the engine's thread
+ * calls in (write/mark/settle/flush) and passes them to the engine's log callback, which is never called from the
+ * sink's thread. When idle, the thread waits on a pipe that both write() (a chunk arrived) and librdkafka (an event
+ * for the poll: a delivery report, a log line; rd_kafka_queue_io_event_enable) write a byte to.
  *
- * Delivery: the producer queue is bounded (queue.buffering.max.kbytes); when it is full, write() waits for room.
- * flush() waits until every message has a delivery report; any failed delivery fails the flush (and every later
- * call) with the number of messages lost and the first reason: the batch fails loudly, and the source does not
- * commit its positions. Batches can also be settled one by one (mark/settle): each message carries its batch's
- * number as its opaque and the delivery reports count per batch, so the engine can commit the positions of batch
- * N once all of batch N (and everything before) is delivered, while batch N+1 is already being produced.
+ * Producing: the complete lines of one chunk are handed to librdkafka in lots of up to LOT_MAX messages, one
+ * rd_kafka_produce_batch call each, after waiting until the producer queue has room for the whole lot (messages and
+ * bytes not yet reported against queue.buffering.max.messages / .kbytes, counted by this sink), so librdkafka never
+ * refuses one message of a lot and takes a later one: the order of the lines is the order in the topic.
+ *
+ * Delivery: flush() waits until every chunk is produced and every message has a delivery report; any failed
+ * delivery fails the flush (and every later call) with the number of messages lost and the first reason: the batch
+ * fails loudly, and the source does not commit its positions. Batches can also be settled one by one
+ * (mark/settle): each chunk and each of its messages carries its batch's number, and the counts are kept per
+ * batch, so the engine can commit the positions of batch N once all of batch N (and everything before) is
+ * produced and delivered, while batch N+1 is already being scored.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "io/kafka_int.h"
 
-#define NBATCH 16 /* batches in flight at most (the engine settles the one before the last) */
-#define LOT_MAX 1024 /* messages per rd_kafka_produce_batch call at most */
+#define NBATCH 16              /* batches in flight at most (the engine settles the one before the last) */
+#define LOT_MAX 1024           /* messages per rd_kafka_produce_batch call at most */
+#define QUEUE_MAX (4u << 20)   /* bytes of output waiting for the producer thread at most */
+#define LOGS_MAX (1u << 20)    /* bytes of log lines waiting for the engine's thread at most (more are counted) */
+
+typedef struct chunk {
+    struct chunk *next;
+    uint64_t batch;
+    size_t len;
+    char data[];
+} chunk;
 
 typedef struct kafka_sink {
-    sml_kafka_log lg; /* first: librdkafka's opaque */
+    sml_kafka_log lg; /* first: librdkafka's opaque; its log goes to defer_log */
     sml_kafka_uri uri;
     char where[300];
     rd_kafka_t *rk;
     rd_kafka_topic_t *rkt;
-    sml_strbuf line;  /* the record being assembled */
-    int in_quotes;    /* CSV: inside a quoted field */
-    int format_known, csv;
-    char *key_name;   /* --key-column */
-    int key_index;    /* CSV: its field index, -1 none */
-    uint64_t sent, delivered, failed;
-    char first_error[300];
-    /* batches (mark/settle): every message carries its batch's sequence number as its opaque; a ring of
-     * counters per batch not yet settled */
+    char *key_name;               /* --key-column */
+    uint64_t max_msgs, max_bytes; /* the producer queue's bounds */
+    size_t lotmax;                /* LOT_MAX, or half the producer queue when that is smaller */
+    sml_log_fn log;               /* the engine's log callback, called on the engine's thread only */
+    void *log_opaque;
+    rd_kafka_queue_t *mainq;      /* the producer's main queue (delivery reports, logs), its IO events on wake[1] */
+    int wake[2];                  /* the idle thread's pipe: a byte per chunk queued, per event for the poll */
+    pthread_t thread;
+    int started;
+    atomic_int stop;
+
+    /* the producer thread's own (and, once it is joined, close's) */
+    struct {
+        sml_strbuf line;  /* the record being assembled */
+        int in_quotes;    /* CSV: inside a quoted field */
+        int format_known, csv;
+        int key_index;    /* CSV: the key's field index, -1 none */
+        uint64_t batch;   /* the batch of the chunk being produced */
+        /* the lot being assembled for one rd_kafka_produce_batch: CSV keys are copied into `keys` and the messages
+         * hold their offset there until the lot goes (the buffer may move while it grows) */
+        rd_kafka_message_t lot[LOT_MAX];
+        size_t nlot, lotbytes;
+        sml_strbuf keys;
+        uint64_t out_bytes;           /* payload + key bytes produced and not yet reported */
+        uint64_t sent, acked, failed; /* messages produced, reported (delivered or not), not delivered */
+        char first_error[300];
+        uint64_t bsent[NBATCH], bdone[NBATCH]; /* not yet published */
+    } t;
+
+    /* shared, under mu */
+    pthread_mutex_t mu;
+    pthread_cond_t progress;      /* the thread published (a chunk produced, delivery reports) */
+    chunk *qhead, *qtail;
+    size_t qbytes;                /* bytes queued or being produced */
     uint64_t cur;                 /* the open batch */
     uint64_t settled;             /* batches below this one are all delivered */
-    uint64_t bsent[NBATCH], bdone[NBATCH];
-    /* the lot being assembled for one rd_kafka_produce_batch: CSV keys are copied into `keys` and the messages
-     * hold their offset there until the lot goes (the buffer may move while it grows) */
-    rd_kafka_message_t lot[LOT_MAX];
-    size_t nlot, lotmax, lotbytes; /* lotmax: LOT_MAX, or half the producer queue when that is smaller */
-    sml_strbuf keys;
-    uint64_t max_msgs, max_bytes; /* the producer queue's bounds */
-    uint64_t out_bytes;           /* payload + key bytes produced and not yet reported */
+    uint64_t bqueued[NBATCH], bsent[NBATCH], bdone[NBATCH]; /* chunks not yet produced, messages, reports */
+    uint64_t sent, acked, failed;
+    char first_error[300];
+    sml_error error;              /* the thread's own failure (not a delivery), code 0 none */
+    sml_strbuf logs;              /* log lines for the engine's thread: a level byte, the text, a NUL, ... */
+    size_t logs_dropped;
 } kafka_sink;
 
-/* ------------------------------------------------------------------ callbacks (served by rd_kafka_poll/flush) */
+/* ------------------------------------------------------------------ logs: kept until the engine's thread calls */
+
+static void defer_log(void *opaque, int level, const char *msg)
+{
+    kafka_sink *s = opaque;
+    char lv = (char)('0' + level);
+    pthread_mutex_lock(&s->mu);
+    size_t was = s->logs.len;
+    if (was + strlen(msg) + 2 > LOGS_MAX || sml_strbuf_add(&s->logs, &lv, 1) ||
+        sml_strbuf_add(&s->logs, msg, strlen(msg) + 1)) {
+        s->logs.len = was;
+        s->logs_dropped++;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* On the engine's thread, with mu held. */
+static void emit_logs_locked(kafka_sink *s)
+{
+    for (size_t i = 0; i < s->logs.len && s->log; i += strlen(s->logs.buf + i) + 1)
+        s->log(s->log_opaque, s->logs.buf[i] - '0', s->logs.buf + i + 1);
+    if (s->logs_dropped && s->log) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s: %zu log lines of the producer left out (too many waiting)", s->where,
+                 s->logs_dropped);
+        s->log(s->log_opaque, SML_LOG_WARN, msg);
+    }
+    s->logs.len = 0;
+    s->logs_dropped = 0;
+}
+
+/* ------------------------------------------------------------------ callbacks (on the producer thread's polls) */
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void)rk;
     kafka_sink *s = opaque;
-    s->bdone[(uintptr_t)m->_private % NBATCH]++;
-    s->out_bytes -= m->len + m->key_len;
-    if (!m->err) {
-        s->delivered++;
-        return;
-    }
-    if (!s->failed++)
-        snprintf(s->first_error, sizeof s->first_error, "%s", rd_kafka_err2str(m->err));
+    s->t.acked++;
+    s->t.bdone[(uintptr_t)m->_private % NBATCH]++;
+    s->t.out_bytes -= m->len + m->key_len;
+    if (m->err && !s->t.failed++)
+        snprintf(s->t.first_error, sizeof s->t.first_error, "%s", rd_kafka_err2str(m->err));
 }
 
 static void on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
@@ -79,18 +154,41 @@ static void on_error(rd_kafka_t *rk, int e, const char *reason, void *opaque)
     if (e == RD_KAFKA_RESP_ERR__FATAL) {
         char buf[256];
         rd_kafka_fatal_error(rk, buf, sizeof buf);
-        if (!s->failed++)
-            snprintf(s->first_error, sizeof s->first_error, "fatal producer error: %s", buf);
+        if (!s->t.failed++)
+            snprintf(s->t.first_error, sizeof s->t.first_error, "fatal producer error: %s", buf);
         return;
     }
     sml_kafka_logf(&s->lg, e == RD_KAFKA_RESP_ERR__TRANSPORT ? SML_LOG_DEBUG : SML_LOG_WARN, "%s: %s: %s", s->where,
                    rd_kafka_err2name(e), reason);
 }
 
-static int failed(kafka_sink *s, sml_error *err)
+/* The thread's counts, made visible to the engine's thread (mu held). */
+static void publish_locked(kafka_sink *s)
 {
-    return sml_fail(err, SML_EIO, "%s: %" PRIu64 " of %" PRIu64 " messages not delivered (first: %s)", s->where,
-                    s->failed, s->sent, s->first_error);
+    for (size_t i = 0; i < NBATCH; i++) {
+        s->bsent[i] += s->t.bsent[i];
+        s->bdone[i] += s->t.bdone[i];
+        s->t.bsent[i] = s->t.bdone[i] = 0;
+    }
+    s->sent = s->t.sent;
+    s->acked = s->t.acked;
+    if (s->t.failed && !s->failed)
+        memcpy(s->first_error, s->t.first_error, sizeof s->first_error);
+    s->failed = s->t.failed;
+}
+
+/* The sink's failure so far (mu held): the thread's own error, or messages not delivered. */
+static int failure_locked(kafka_sink *s, sml_error *err)
+{
+    if (s->error.code) {
+        if (err)
+            *err = s->error;
+        return s->error.code;
+    }
+    if (s->failed)
+        return sml_fail(err, SML_EIO, "%s: %" PRIu64 " of %" PRIu64 " messages not delivered (first: %s)", s->where,
+                        s->failed, s->sent, s->first_error);
+    return 0;
 }
 
 /* ------------------------------------------------------------------ keys: one field of our own output line */
@@ -167,48 +265,48 @@ static int json_field(const char *p, size_t len, const char *name, const char **
     return 0;
 }
 
-/* ------------------------------------------------------------------ the sink */
+/* ------------------------------------------------------------------ the producer thread */
 
 /* Messages produced and not yet reported. */
 static uint64_t in_flight(const kafka_sink *s)
 {
-    return s->sent - s->delivered - s->failed;
+    return s->t.sent - s->t.acked;
 }
 
 /* Hands the lot to librdkafka: waits for room in the bounded producer queue (backpressure on the whole stream),
  * then one rd_kafka_produce_batch. */
 static int produce_lot(kafka_sink *s, sml_error *err)
 {
-    size_t n = s->nlot;
+    size_t n = s->t.nlot;
     if (!n)
         return 0;
-    s->nlot = 0;
-    while (!s->failed && in_flight(s) &&
-           (in_flight(s) + n > s->max_msgs || s->out_bytes + s->lotbytes > s->max_bytes))
+    s->t.nlot = 0;
+    while (!s->t.failed && !atomic_load(&s->stop) && in_flight(s) &&
+           (in_flight(s) + n > s->max_msgs || s->t.out_bytes + s->t.lotbytes > s->max_bytes))
         rd_kafka_poll(s->rk, 100);
-    if (s->failed)
-        return failed(s, err);
+    if (s->t.failed || atomic_load(&s->stop))
+        return s->t.failed ? 0 : sml_fail(err, SML_EIO, "%s: closed with output not produced", s->where);
     for (size_t i = 0; i < n; i++) {
-        rd_kafka_message_t *m = &s->lot[i];
-        if (m->key && s->csv) /* CSV: offset+1 into keys (0 is no key) */
-            m->key = s->keys.buf + ((uintptr_t)m->key - 1);
-        m->_private = (void *)(uintptr_t)s->cur;
+        rd_kafka_message_t *m = &s->t.lot[i];
+        if (m->key && s->t.csv) /* CSV: offset+1 into keys (0 is no key) */
+            m->key = s->t.keys.buf + ((uintptr_t)m->key - 1);
+        m->_private = (void *)(uintptr_t)s->t.batch;
         m->err = 0;
     }
-    int ok = rd_kafka_produce_batch(s->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, s->lot, (int)n);
-    s->sent += (uint64_t)ok;
-    s->bsent[s->cur % NBATCH] += (uint64_t)ok;
-    s->out_bytes += s->lotbytes;
-    s->lotbytes = 0;
-    s->keys.len = 0;
+    int ok = rd_kafka_produce_batch(s->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, s->t.lot, (int)n);
+    s->t.sent += (uint64_t)ok;
+    s->t.bsent[s->t.batch % NBATCH] += (uint64_t)ok;
+    s->t.out_bytes += s->t.lotbytes;
+    s->t.lotbytes = 0;
+    s->t.keys.len = 0;
     if ((size_t)ok == n)
         return 0;
     /* not expected (room was made first): the first refusal fails the stream */
     for (size_t i = 0; i < n; i++)
-        if (s->lot[i].err) {
-            s->out_bytes -= s->lot[i].len + s->lot[i].key_len;
+        if (s->t.lot[i].err) {
+            s->t.out_bytes -= s->t.lot[i].len + s->t.lot[i].key_len;
             return sml_fail(err, SML_EIO, "%s: cannot produce a message: %s", s->where,
-                            rd_kafka_err2str(s->lot[i].err));
+                            rd_kafka_err2str(s->t.lot[i].err));
         }
     return 0;
 }
@@ -219,24 +317,24 @@ static int produce(kafka_sink *s, const char *p, size_t len, sml_error *err)
     const char *key = NULL;
     size_t klen = 0;
     if (s->key_name) {
-        if (s->csv && s->key_index >= 0) {
-            size_t at = s->keys.len;
-            if (csv_field(p, len, s->key_index, &s->keys) != 0)
+        if (s->t.csv && s->t.key_index >= 0) {
+            size_t at = s->t.keys.len;
+            if (csv_field(p, len, s->t.key_index, &s->t.keys) != 0)
                 return sml_fail(err, SML_ENOMEM, "out of memory");
             key = (const char *)(uintptr_t)(at + 1);
-            klen = s->keys.len - at;
-        } else if (!s->csv)
+            klen = s->t.keys.len - at;
+        } else if (!s->t.csv)
             json_field(p, len, s->key_name, &key, &klen);
     }
-    rd_kafka_message_t *m = &s->lot[s->nlot++];
+    rd_kafka_message_t *m = &s->t.lot[s->t.nlot++];
     memset(m, 0, sizeof *m);
     m->payload = (void *)p;
     m->len = len;
     m->key = (void *)key;
     m->key_len = key ? klen : 0;
-    s->lotbytes += len + m->key_len;
+    s->t.lotbytes += len + m->key_len;
     /* a lot never needs more than half the queue, so there is always room for it once the queue drains */
-    if (s->nlot >= s->lotmax || s->lotbytes >= s->max_bytes / 2)
+    if (s->t.nlot >= s->lotmax || s->t.lotbytes >= s->max_bytes / 2)
         return produce_lot(s, err);
     return 0;
 }
@@ -244,28 +342,28 @@ static int produce(kafka_sink *s, const char *p, size_t len, sml_error *err)
 /* One complete line (without its newline). */
 static int take_line(kafka_sink *s, const char *p, size_t len, sml_error *err)
 {
-    if (!s->format_known) {
-        s->format_known = 1;
-        s->csv = !(len && p[0] == '{');
-        if (s->csv) {
+    if (!s->t.format_known) {
+        s->t.format_known = 1;
+        s->t.csv = !(len && p[0] == '{');
+        if (s->t.csv) {
             /* the header: not sent; it says which field is the key */
-            s->key_index = -1;
+            s->t.key_index = -1;
             if (s->key_name) {
                 sml_strbuf f = SML_STRBUF_INIT;
                 int nfields = 1;
                 for (size_t c = 0; c < len; c++)
                     nfields += p[c] == ',';
-                for (int i = 0; i < nfields && s->key_index < 0; i++) {
+                for (int i = 0; i < nfields && s->t.key_index < 0; i++) {
                     f.len = 0;
                     if (csv_field(p, len, i, &f) != 0) {
                         sml_strbuf_release(&f);
                         return sml_fail(err, SML_ENOMEM, "out of memory");
                     }
                     if (f.len == strlen(s->key_name) && !memcmp(f.buf, s->key_name, f.len))
-                        s->key_index = i;
+                        s->t.key_index = i;
                 }
                 sml_strbuf_release(&f);
-                if (s->key_index < 0)
+                if (s->t.key_index < 0)
                     return sml_fail(err, SML_ENOTFOUND, "%s: --key-column %s is not an output column (%.*s); keep it "
                                                         "with --keep", s->where, s->key_name, (int)len, p);
             }
@@ -275,23 +373,21 @@ static int take_line(kafka_sink *s, const char *p, size_t len, sml_error *err)
     return produce(s, p, len, err);
 }
 
-static int kafka_write(void *st, const void *buf, size_t len, sml_error *err)
+/* Cuts one chunk of output into messages and produces them. */
+static int take_chunk(kafka_sink *s, const char *p, size_t len, sml_error *err)
 {
-    kafka_sink *s = st;
-    const char *p = buf, *end = p + len;
+    const char *end = p + len;
     int rc;
-    if (s->failed)
-        return failed(s, err);
     while (p < end) {
         const char *nl;
-        if (s->format_known && !s->csv)
+        if (s->t.format_known && !s->t.csv)
             nl = memchr(p, '\n', (size_t)(end - p)); /* JSON lines: newlines inside values are escaped */
         else {
             nl = NULL;
             for (const char *c = p; c < end; c++) {
                 if (*c == '"')
-                    s->in_quotes = !s->in_quotes; /* a doubled quote toggles twice */
-                else if (*c == '\n' && !s->in_quotes) {
+                    s->t.in_quotes = !s->t.in_quotes; /* a doubled quote toggles twice */
+                else if (*c == '\n' && !s->t.in_quotes) {
                     nl = c;
                     break;
                 }
@@ -301,46 +397,137 @@ static int kafka_write(void *st, const void *buf, size_t len, sml_error *err)
             /* the lot may point into `line`: it goes before the line is touched */
             if ((rc = produce_lot(s, err)) != 0)
                 return rc;
-            if (sml_strbuf_add(&s->line, p, (size_t)(end - p)))
+            if (sml_strbuf_add(&s->t.line, p, (size_t)(end - p)))
                 return sml_fail(err, SML_ENOMEM, "out of memory");
             break;
         }
         size_t n = (size_t)(nl - p);
         if (n && nl[-1] == '\r')
             n--;
-        if (s->line.len) {
-            if (sml_strbuf_add(&s->line, p, n))
+        if (s->t.line.len) {
+            if (sml_strbuf_add(&s->t.line, p, n))
                 return sml_fail(err, SML_ENOMEM, "out of memory");
-            rc = take_line(s, s->line.buf, s->line.len, err);
-            s->line.len = 0;
+            rc = take_line(s, s->t.line.buf, s->t.line.len, err);
+            s->t.line.len = 0;
         } else
             rc = take_line(s, p, n, err);
         if (rc)
             return rc;
         p = nl + 1;
     }
-    if ((rc = produce_lot(s, err)) != 0)
-        return rc;
-    rd_kafka_poll(s->rk, 0); /* delivery reports so far */
-    return s->failed ? failed(s, err) : 0;
+    return produce_lot(s, err);
 }
 
-/* Every message sent has its delivery report back; a failed one fails the batch. */
+/* Takes chunks off the queue and produces them; between chunks it serves delivery reports (a poll that
+ * rd_kafka_yield ends when a chunk arrives), and publishes its counts after each. After a failure, chunks are
+ * dropped (the engine fails at its next call). */
+static void *producer_main(void *arg)
+{
+    kafka_sink *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        chunk *c = s->qhead;
+        if (!c && atomic_load(&s->stop))
+            break;
+        int bad = s->error.code != 0;
+        if (c) {
+            s->qhead = c->next;
+            if (!s->qhead)
+                s->qtail = NULL;
+        }
+        pthread_mutex_unlock(&s->mu);
+        sml_error e = SML_ERROR_INIT;
+        int rc = 0;
+        if (c && !bad) {
+            s->t.batch = c->batch;
+            rc = take_chunk(s, c->data, c->len, &e);
+        } else if (!c) {
+            /* idle until a chunk or an event arrives (the pipe is drained after waking: a byte written after
+             * the drain wakes the next wait) */
+            struct pollfd pf = {.fd = s->wake[0], .events = POLLIN};
+            char drain[64];
+            if (poll(&pf, 1, 1000) > 0)
+                while (read(s->wake[0], drain, sizeof drain) > 0)
+                    ;
+        }
+        rd_kafka_poll(s->rk, 0);
+        pthread_mutex_lock(&s->mu);
+        if (c) {
+            s->qbytes -= c->len;
+            s->bqueued[c->batch % NBATCH]--;
+            free(c);
+        }
+        if (rc && !s->error.code)
+            s->error = e;
+        publish_locked(s);
+        pthread_cond_broadcast(&s->progress);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* Wakes the idle thread (a full pipe already will). */
+static void wake(kafka_sink *s)
+{
+    ssize_t w = write(s->wake[1], "c", 1);
+    (void)w;
+}
+
+/* ------------------------------------------------------------------ the engine's side */
+
+static int kafka_write(void *st, const void *buf, size_t len, sml_error *err)
+{
+    kafka_sink *s = st;
+    chunk *c = len ? malloc(sizeof *c + len) : NULL;
+    if (len && !c)
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    pthread_mutex_lock(&s->mu);
+    emit_logs_locked(s);
+    int rc;
+    while (!(rc = failure_locked(s, err)) && c && s->qbytes && s->qbytes + len > QUEUE_MAX)
+        pthread_cond_wait(&s->progress, &s->mu);
+    if (!rc && c) {
+        c->next = NULL;
+        c->batch = s->cur;
+        c->len = len;
+        memcpy(c->data, buf, len);
+        if (s->qtail)
+            s->qtail->next = c;
+        else
+            s->qhead = c;
+        s->qtail = c;
+        s->qbytes += len;
+        s->bqueued[s->cur % NBATCH]++;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&s->mu);
+    free(c);
+    if (!rc)
+        wake(s);
+    return rc;
+}
+
+/* Every chunk produced and every message reported; a failed one fails the batch. */
 static int kafka_flush(void *st, int durable, sml_error *err)
 {
     kafka_sink *s = st;
     (void)durable; /* acknowledged by the in-sync replicas is Kafka's durability, asked for every batch */
-    while (rd_kafka_outq_len(s->rk) > 0)
-        rd_kafka_flush(s->rk, 500); /* messages that cannot be delivered fail at message.timeout.ms */
-    return s->failed ? failed(s, err) : 0;
+    pthread_mutex_lock(&s->mu);
+    int rc;
+    /* messages that cannot be delivered fail at message.timeout.ms */
+    while (!(rc = failure_locked(s, err)) && (s->qbytes || s->acked < s->sent))
+        pthread_cond_wait(&s->progress, &s->mu);
+    emit_logs_locked(s);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
 }
 
-/* Batch `id` and every one before it are delivered (their counters are then free for reuse). */
-static int batches_done(kafka_sink *s, uint64_t id)
+/* Batch `id` and every one before it are produced and delivered (their counters are then free for reuse). mu held. */
+static int batches_done_locked(kafka_sink *s, uint64_t id)
 {
     while (s->settled <= id && s->settled < s->cur) {
         size_t i = s->settled % NBATCH;
-        if (s->bdone[i] < s->bsent[i])
+        if (s->bqueued[i] || s->bdone[i] < s->bsent[i])
             return 0;
         s->bsent[i] = s->bdone[i] = 0;
         s->settled++;
@@ -351,22 +538,30 @@ static int batches_done(kafka_sink *s, uint64_t id)
 static int kafka_settle(void *st, uint64_t id, int wait, sml_error *err)
 {
     kafka_sink *s = st;
-    rd_kafka_poll(s->rk, 0);
-    while (!s->failed && !batches_done(s, id)) {
+    pthread_mutex_lock(&s->mu);
+    int rc;
+    while (!(rc = failure_locked(s, err)) && !batches_done_locked(s, id)) {
         if (!wait)
-            return 0;
-        rd_kafka_poll(s->rk, 100); /* messages that cannot be delivered fail at message.timeout.ms */
+            break;
+        pthread_cond_wait(&s->progress, &s->mu); /* undeliverable messages fail at message.timeout.ms */
     }
-    return s->failed ? failed(s, err) : 1;
+    if (!rc)
+        rc = batches_done_locked(s, id);
+    emit_logs_locked(s);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
 }
 
 static uint64_t kafka_mark(void *st)
 {
     kafka_sink *s = st;
+    pthread_mutex_lock(&s->mu);
     uint64_t id = s->cur++;
     /* the counters of the batch NBATCH back are reused: it must be settled (the engine settles far more often) */
-    while (!s->failed && s->cur - s->settled >= NBATCH && !batches_done(s, s->cur - NBATCH))
-        rd_kafka_poll(s->rk, 100);
+    while (!failure_locked(s, NULL) && s->cur - s->settled >= NBATCH && !batches_done_locked(s, s->cur - NBATCH))
+        pthread_cond_wait(&s->progress, &s->mu);
+    emit_logs_locked(s);
+    pthread_mutex_unlock(&s->mu);
     return id;
 }
 
@@ -375,6 +570,15 @@ static void kafka_close(void *st)
     kafka_sink *s = st;
     if (!s)
         return;
+    if (s->started) {
+        atomic_store(&s->stop, 1);
+        wake(s);
+        pthread_join(s->thread, NULL);
+    }
+    if (s->mainq) {
+        rd_kafka_queue_io_event_enable(s->mainq, -1, NULL, 0);
+        rd_kafka_queue_destroy(s->mainq);
+    }
     if (s->rk) {
         rd_kafka_flush(s->rk, 2000);
         rd_kafka_purge(s->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -384,10 +588,24 @@ static void kafka_close(void *st)
         rd_kafka_topic_destroy(s->rkt);
     if (s->rk)
         rd_kafka_destroy(s->rk);
-    sml_strbuf_release(&s->line);
-    sml_strbuf_release(&s->keys);
+    pthread_mutex_lock(&s->mu);
+    emit_logs_locked(s);
+    pthread_mutex_unlock(&s->mu);
+    while (s->qhead) {
+        chunk *c = s->qhead;
+        s->qhead = c->next;
+        free(c);
+    }
+    sml_strbuf_release(&s->t.line);
+    sml_strbuf_release(&s->t.keys);
+    sml_strbuf_release(&s->logs);
     sml_kafka_uri_release(&s->uri);
     free(s->key_name);
+    for (int i = 0; i < 2; i++)
+        if (s->wake[i] >= 0)
+            close(s->wake[i]);
+    pthread_cond_destroy(&s->progress);
+    pthread_mutex_destroy(&s->mu);
     free(s);
 }
 
@@ -399,12 +617,27 @@ int sml_kafka_sink_open(const char *location, const sml_sink_opts *o, void **sta
     int rc;
     if (!s)
         return sml_fail(err, SML_ENOMEM, "out of memory");
-    s->key_index = -1;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->progress, NULL);
+    atomic_init(&s->stop, 0);
+    s->t.key_index = -1;
+    s->wake[0] = s->wake[1] = -1;
+    if (pipe(s->wake) != 0) {
+        s->wake[0] = s->wake[1] = -1;
+        rc = sml_fail(err, SML_EIO, "cannot create a pipe: %s", strerror(errno));
+        goto fail;
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(s->wake[i], F_SETFL, O_NONBLOCK);
+        fcntl(s->wake[i], F_SETFD, FD_CLOEXEC);
+    }
     if ((rc = sml_kafka_uri_parse(location, 0, &s->uri, err)) != 0)
         goto fail;
     snprintf(s->where, sizeof s->where, "kafka://%s", s->uri.topic);
-    s->lg.log = o->log;
-    s->lg.log_opaque = o->log_opaque;
+    s->log = o->log;
+    s->log_opaque = o->log_opaque;
+    s->lg.log = defer_log;
+    s->lg.log_opaque = s;
     s->lg.where = s->where;
     if (o->key_column && !(s->key_name = strdup(o->key_column))) {
         rc = sml_fail(err, SML_ENOMEM, "out of memory");
@@ -445,6 +678,13 @@ int sml_kafka_sink_open(const char *location, const sml_sink_opts *o, void **sta
         rc = sml_fail(err, SML_EINVAL, "%s: %s", s->where, rd_kafka_err2str(rd_kafka_last_error()));
         goto fail;
     }
+    s->mainq = rd_kafka_queue_get_main(s->rk);
+    rd_kafka_queue_io_event_enable(s->mainq, s->wake[1], "e", 1);
+    if (pthread_create(&s->thread, NULL, producer_main, s) != 0) {
+        rc = sml_fail(err, SML_ENOMEM, "%s: cannot start the producer thread", s->where);
+        goto fail;
+    }
+    s->started = 1;
     *state = s;
     return 0;
 fail:
