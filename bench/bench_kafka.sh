@@ -18,11 +18,12 @@
 #     `-f '%T'` (milliseconds): p50/p99/max. Target p99 < 50 ms. The consumer runs with fetch.wait.max.ms=5: the
 #     mock answers a fetch that finds no new data only after fetch.wait.max.ms (500 ms by default), where a real
 #     broker answers as soon as fetch.min.bytes (1) arrived. LAT_OPTS= (empty) measures librdkafka's default.
-# Usage: [PARTITIONS=4] bench/bench_kafka.sh BUILD_DIR [ROWS] [SECONDS]   (the mock keeps ~5 MB per partition:
-# ~150k of these records; more rows want more partitions)
+# Usage: [PARTITIONS=4] bench/bench_kafka.sh BUILD_DIR [ROWS] [SECONDS]   (the mock keeps ~5 MB per partition,
+# ~150k of these records; replay spreads them evenly, so 300k fill 4 partitions about half. At 150k the window is
+# ~0.1 s and the rate noisy: 300k is the default)
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
-rows=${2:-150000}
+rows=${2:-300000}
 secs=${3:-10}
 sml=$build/streamml
 command -v kcat >/dev/null || { echo "kcat is not installed (scripts/install-deps): skipped"; exit 0; }
@@ -63,11 +64,11 @@ echo "consume-only (kcat -C, best of 3), librdkafka's defaults: $kcat_default re
 echo "  the mock answers the fetch that finds no more data after fetch.wait.max.ms, 500 ms)"
 echo "consume-only (kcat -C, best of 3), run's queued.min.messages and fetch.wait.max.ms=5: $best_kcat records/s"
 # one_run GROUP SINK: a fresh group reads the whole topic into SINK; prints its rate (records/s), its CPU time (s,
-# group join included) and its peak RSS (kB). The rate runs from the assignment (fetching starts; the group join
-# before it is left out) to the end of the last full batch. The last, partial batch is left out: with the topic
-# drained it closes only when --batch-interval (1 s) is up, which is the batching policy, not throughput
+# group join included), its peak RSS (kB) and its CPU per thread name. The rate runs from the assignment (fetching
+# starts; the group join before it is left out) to the end of the last full batch. The last, partial batch is left
+# out: with the topic drained it closes only when --batch-interval (1 s) is up: the batching policy, not throughput
 one_run() {
-    local group=$1 sink=$2 run t_assigned cpu rss
+    local group=$1 sink=$2 run t_assigned cpu rss threads
     "$sml" run --from "kafka://$boot/in?group=$group" --csv-columns "$cols" --learn --label metadata_numPhotos \
         --to "$sink" --output-format csv --metrics "$t/$group.jsonl" --log-level info 2>"$t/run.err" &
     run=$!; pids+=($run)
@@ -78,27 +79,30 @@ one_run() {
         sleep 0.1
     done
     cpu=$(awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$run/stat")
+    # CPU per thread name (the engine's thread is "streamml", the sink's "sml:producer", librdkafka's "rdk:...")
+    threads=$(for f in /proc/$run/task/*; do echo "$(tr ' ' _ < "$f/comm") $(awk '{print $14 + $15}' "$f/stat")"; done |
+        awk -v hz="$(getconf CLK_TCK)" '{a[$1] += $2} END {for (k in a) if (a[k]) printf "%s=%.2fs,", k, a[k] / hz}')
     rss=$(awk '/VmHWM/ {print $2}' "/proc/$run/status")
     kill -TERM "$run"; wait "$run" || { cat "$t/run.err" >&2; exit 1; }
-    python3 - "$t/$group.jsonl" "$t_assigned" "$cpu" "$rss" <<'PY'
+    python3 - "$t/$group.jsonl" "$t_assigned" "$cpu" "$rss" "${threads%,}" <<'PY'
 import json, sys
 m = [json.loads(l) for l in open(sys.argv[1])]
 size = max(x["batch_records"] for x in m)
 last = [x for x in m if x["batch_records"] == size][-1]
-print(round(last["records"] / (last["time"] - float(sys.argv[2]))), sys.argv[3], sys.argv[4])
+print(round(last["records"] / (last["time"] - float(sys.argv[2]))), sys.argv[3], sys.argv[4], sys.argv[5])
 PY
 }
 # three runs into Kafka, each with its own output topic; best of 3, as for kcat
 rates=()
 for i in 1 2 3; do
-    read -r rate cpu rss < <(one_run "bench$i" "kafka://$boot/out$i")
+    read -r rate cpu rss threads < <(one_run "bench$i" "kafka://$boot/out$i")
     out=$(kcat -C -b "$boot" -t "out$i" -o beginning -e -q | wc -l)
     [ "$out" -eq "$rows" ] || { echo "run $i: $out predictions in its output topic, expected $rows"; exit 1; }
-    echo "  run $i into kafka: $rate records/s, $cpu s CPU, peak RSS $((rss / 1024)) MB"
+    echo "  run $i into kafka: $rate records/s, $cpu s CPU ($threads), peak RSS $((rss / 1024)) MB"
     rates+=("$rate")
 done
-read -r rate cpu rss < <(one_run bench-null null:)
-echo "  the same into null: (the source side alone): $rate records/s, $cpu s CPU, peak RSS $((rss / 1024)) MB"
+read -r rate cpu rss threads < <(one_run bench-null null:)
+echo "  the same into null: (the source side alone): $rate records/s, $cpu s CPU ($threads), peak RSS $((rss / 1024)) MB"
 python3 - "$best_kcat" "${rates[@]}" <<'PY'
 import sys
 kc, rates = float(sys.argv[1]), [int(x) for x in sys.argv[2:]]

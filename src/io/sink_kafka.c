@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "io/kafka_int.h"
@@ -424,6 +425,7 @@ static int take_chunk(kafka_sink *s, const char *p, size_t len, sml_error *err)
 static void *producer_main(void *arg)
 {
     kafka_sink *s = arg;
+    prctl(PR_SET_NAME, "sml:producer"); /* in top, perf, /proc/PID/task/TID/comm */
     pthread_mutex_lock(&s->mu);
     for (;;) {
         chunk *c = s->qhead;
