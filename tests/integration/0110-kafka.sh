@@ -8,7 +8,7 @@ N=2000
 "$SML" fit "$T/train.csv" --label not.fully.paid -o "$T/m.smlm" >/dev/null
 "$SML" gen loans --rows $N --seed 8 --format jsonl -o "$T/loans.jsonl"
 "$SML" predict --model "$T/m.smlm" --data "$T/loans.jsonl" -o "$T/ref.jsonl"
-start_kafka --topics in,out,learned,ordered,csvkeyed --partitions 4
+start_kafka --topics in,out,learned,ordered,csvkeyed,badkey --partitions 4
 kcat -P -b "$BOOT" -t in -l "$T/loans.jsonl" || fail "kcat produce"
 expect_count in "$N"
 
@@ -105,3 +105,17 @@ pid=$!; PIDS+=("$pid")
 for _ in $(seq 120); do [ -f "$T/again.jsonl" ] && [ "$(wc -l < "$T/again.jsonl")" -ge $N ] && break; sleep 0.25; done
 kill -TERM "$pid"; wait "$pid" || fail "run after the failure: $(cat "$T/again.err")"
 [ "$(wc -l < "$T/again.jsonl")" -eq $N ] || fail "after a failed delivery the group must read all $N again, got $(wc -l < "$T/again.jsonl"): $(tail -n 5 "$T/again.err")"
+
+# the sink cuts keys on its producer thread: a --key-column that is not an output column still fails the run (its
+# error reaches the engine at its next call), and nothing is produced. The producer's librdkafka log lines, served
+# on that thread, reach the run's log too
+set +e
+timeout 40 "$SML" run --from "kafka://$BOOT/in?group=badkey" --model "$T/m.smlm" --to "kafka://$BOOT/badkey" \
+    --output-format csv --key-column nosuch --batch-interval 100ms --log-level debug \
+    --set kafka.producer.debug=topic 2>"$T/badkey.err"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "an unknown --key-column must fail the run (exit 2), got $rc: $(tail -n 3 "$T/badkey.err")"
+grep -q -- "--key-column nosuch is not an output column" "$T/badkey.err" || fail "the error names the column: $(tail -n 3 "$T/badkey.err")"
+expect_count badkey 0
+grep -q "kafka://badkey: librdkafka .*\[thrd:main\]" "$T/badkey.err" || fail "no log line of the producer's poll in the run's log"
