@@ -107,7 +107,8 @@ def measure(uri, seen, log_path):
     L.sml_store_close(st)
     lat.sort()
     pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
-    print(f"  (the switch itself: max {max(switch):.1f} ms)", flush=True)
+    switch.sort()
+    print(f"  (the switch itself: p50 {switch[len(switch) // 2]:.2f} ms, max {switch[-1]:.1f} ms)", flush=True)
     return pick(0.5), pick(0.99), lat[-1]
 
 def bench_run(uri, name):
@@ -159,7 +160,9 @@ def bench_serve(uri, name):
             stop.set(); th.join()
     finally:
         sv.terminate(); sv.wait()
-    print(f"swap latency {name}: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {mx:.1f} ms over {swaps} swaps", flush=True)
+    loads = sorted(float(l.split(" in ")[1].split(" ms")[0]) for l in open(log) if "model swapped" in l)
+    print(f"swap latency {name}: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {mx:.1f} ms over {swaps} swaps "
+          f"(load+swap inside serve: p50 {loads[len(loads) // 2]:.1f} ms)", flush=True)
 
 only = os.environ.get("SWAP_CASES", "")   # e.g. "serve" or "2^20": run only the cases whose name contains it
 for d, r, size in (("s10", "b10", "2^10 weights"), ("s20", "b20", "2^20 weights"), ("d20", "d20", "2^20 weights, dense")):

@@ -140,10 +140,22 @@ static int set_current(redis_store *r, uint64_t v, int only_forward, sml_error *
             freeReplyObject(redisCommand(r->c, "UNWATCH"));
             return 0;
         }
-        freeReplyObject(redisCommand(r->c, "MULTI"));
-        freeReplyObject(redisCommand(r->c, "SET %s:current %" PRIu64, r->prefix, v));
-        freeReplyObject(redisCommand(r->c, "PUBLISH %s:events current:%" PRIu64, r->prefix, v));
-        rep = redisCommand(r->c, "EXEC");
+        /* one write and one round trip for the four: the switch happens at EXEC, as soon as possible */
+        if (redisAppendCommand(r->c, "MULTI") != REDIS_OK ||
+            redisAppendCommand(r->c, "SET %s:current %" PRIu64, r->prefix, v) != REDIS_OK ||
+            redisAppendCommand(r->c, "PUBLISH %s:events current:%" PRIu64, r->prefix, v) != REDIS_OK ||
+            redisAppendCommand(r->c, "EXEC") != REDIS_OK)
+            return reply_fail(r, NULL, "MULTI", err);
+        for (int i = 0; i < 3; i++) { /* +OK, +QUEUED, +QUEUED */
+            void *q = NULL;
+            if (redisGetReply(r->c, &q) != REDIS_OK)
+                return reply_fail(r, NULL, "MULTI", err);
+            freeReplyObject(q);
+        }
+        void *x = NULL;
+        if (redisGetReply(r->c, &x) != REDIS_OK)
+            return reply_fail(r, NULL, "EXEC", err);
+        rep = x;
         if (!rep || rep->type == REDIS_REPLY_ERROR)
             return reply_fail(r, rep, "EXEC", err);
         int done = rep->type == REDIS_REPLY_ARRAY; /* nil: current changed under us, look again */
