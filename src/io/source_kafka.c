@@ -205,12 +205,13 @@ static void set_offset(rd_kafka_topic_partition_list_t *parts, const rd_kafka_to
 }
 
 /* Partitions assigned without a position of ours start at the group's committed offset, or where
- * auto.offset.reset says when the group has none. Left to librdkafka (offset INVALID), a partition without a
- * committed offset waits 100 ms before its offset reset is even asked for (the reset is backed off as an error),
- * and a logical BEGINNING/END given to assign may find the partition's leader not yet known and retry 500 ms
- * later: every fresh group, and every new partition, would start 0.1-0.5 s late. So the committed offsets and,
- * for partitions without one, the log's start (or end) are asked for here, and the partitions are assigned at
- * absolute offsets. If a query fails, that part is left to librdkafka's own path (logged at debug level). */
+ * auto.offset.reset says when the group has none (a transactional sink's "no position" is the log's start or end
+ * already). Left to librdkafka (offset INVALID), a partition without a committed offset waits 100 ms before its
+ * offset reset is even asked for (the reset is backed off as an error), and a logical BEGINNING/END given to assign
+ * may find the partition's leader not yet known and retry 500 ms later: every fresh group, and every new
+ * partition, would start 0.1-0.5 s late. So the committed offsets and, for partitions without one, the log's start
+ * (or end) are asked for here, and the partitions are assigned at absolute offsets. If a query fails, that part is
+ * left to librdkafka's own path (logged at debug level). */
 static void start_at_committed(kafka_src *k, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int *ncommitted,
                                int *nreset)
 {
@@ -218,10 +219,14 @@ static void start_at_committed(kafka_src *k, rd_kafka_t *rk, rd_kafka_topic_part
     rd_kafka_topic_partition_list_t *ends = rd_kafka_topic_partition_list_new(parts->cnt);
     if (!q || !ends)
         goto done;
-    for (int i = 0; i < parts->cnt; i++)
-        if (parts->elems[i].offset == RD_KAFKA_OFFSET_INVALID)
+    for (int i = 0; i < parts->cnt; i++) {
+        int64_t o = parts->elems[i].offset;
+        if (o == RD_KAFKA_OFFSET_INVALID)
             rd_kafka_topic_partition_list_add(q, parts->elems[i].topic, parts->elems[i].partition);
-    rd_kafka_resp_err_t r = rd_kafka_committed(rk, q, 5000);
+        else if (o == RD_KAFKA_OFFSET_BEGINNING || o == RD_KAFKA_OFFSET_END) /* a transactional sink's "none" */
+            rd_kafka_topic_partition_list_add(ends, parts->elems[i].topic, parts->elems[i].partition)->offset = o;
+    }
+    rd_kafka_resp_err_t r = q->cnt ? rd_kafka_committed(rk, q, 5000) : RD_KAFKA_RESP_ERR_NO_ERROR;
     for (int i = 0; i < q->cnt && !r; i++) {
         if (q->elems[i].err)
             continue;
@@ -255,7 +260,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
     int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
     char text[1024];
     if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        int from_ckpt = 0, from_sink = 0, need_committed = 0, ncommitted = 0, nreset = 0;
+        int from_ckpt = 0, from_sink = 0, ncommitted = 0, nreset = 0;
         if (k->o.committed_position && !k->closing && k->o.release && !k->fatal) {
             /* the sink is looked up between batches: the batch in flight goes out first (cooperative rebalances) */
             sml_error perr = SML_ERROR_INIT;
@@ -288,13 +293,15 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
             } else {
                 p->have_pos = 0;
                 p->skip_offset = -1;
-                need_committed++;
             }
             int rc = part_open(k, parts->elems[i].partition, p, &perr);
             if (rc)
                 set_fatal(k, rc, &perr, "cannot open a reader");
         }
-        if (need_committed && !k->fatal)
+        int logical = 0;
+        for (int i = 0; i < parts->cnt; i++)
+            logical += parts->elems[i].offset < 0;
+        if (logical && !k->fatal)
             start_at_committed(k, rk, parts, &ncommitted, &nreset);
         list_text(parts, text, sizeof text);
         char why[160] = "";
