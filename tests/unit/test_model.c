@@ -124,6 +124,54 @@ static void test_sparse_weights(void)
     sml_model_free(m);
 }
 
+/* Dense models of 4k to 128k weights (the one-pass checksum, copy and finite check of the weights): they load back
+ * bit for bit; a flipped byte at the start, in the middle thirds or at the end of the weights fails the checksum; a
+ * NaN near the end under a valid checksum is refused. */
+static void test_dense_weights(void)
+{
+    for (uint32_t bits = 12; bits <= 17; bits += 1) {
+        sml_model *m = model_of(1.0, bits, 1), *r = NULL;
+        unsigned char *data;
+        size_t len;
+        sml_error err = SML_ERROR_INIT;
+        sml_model_info a, b;
+        sml_model_get_info(m, &a);
+        CHECK_INT(sml_model_encode(m, (void **)&data, &len, NULL), 0);
+        unsigned char *linm = find4(data, len, "LINM");
+        CHECK(linm != NULL);
+        CHECK_MSG(sml_model_decode(data, len, "mem", &r, &err) == 0, "dim %zu: %s", a.dim, err.msg);
+        sml_model_get_info(r, &b);
+        CHECK_INT(a.dim, b.dim);
+        CHECK(memcmp(sml_model_weights(m), sml_model_weights(r), a.dim * sizeof(double)) == 0);
+        sml_model_free(r);
+        r = NULL;
+        /* the weights follow the section's tag, length, "squared", the intercept flag and value, and dim */
+        unsigned char *w = linm + 4 + 8 + (4 + 7) + 4 + 8 + 8;
+        CHECK(w + a.dim * 8 <= data + len - 16);
+        double w0;
+        memcpy(&w0, w, 8);
+        CHECK(w0 == sml_model_weights(m)[0]);
+        size_t at[] = {3, a.dim / 3 + 1, 2 * (a.dim / 3) + 2, a.dim - 1};
+        unsigned char *copy = malloc(len);
+        for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
+            memcpy(copy, data, len);
+            copy[(w - data) + 8 * at[k] + 2] ^= 0x10;
+            CHECK_MSG(sml_model_decode(copy, len, "t", &r, &err) == SML_EFORMAT, "dim %zu weight %zu", a.dim, at[k]);
+            CHECK(r == NULL);
+        }
+        memcpy(copy, data, len);
+        double nan = NAN;
+        memcpy(copy + (w - data) + 8 * (a.dim - 2), &nan, 8);
+        uint32_t crc = sml_crc32c(0, copy, len - 16);
+        for (int i = 0; i < 4; i++)
+            copy[len - 4 + i] = (unsigned char)(crc >> (8 * i));
+        CHECK_INT(sml_model_decode(copy, len, "t", &r, &err), SML_ENUMERIC);
+        free(copy);
+        free(data);
+        sml_model_free(m);
+    }
+}
+
 static void test_round_trip_exact(void)
 {
     sml_model *m = small_model(1.0), *r = NULL;
@@ -308,6 +356,7 @@ int main(void)
 {
     RUN(test_round_trip_exact);
     RUN(test_sparse_weights);
+    RUN(test_dense_weights);
     RUN(test_refuses_corrupt_truncated_newer);
     RUN(test_refuses_nan_weights);
     RUN(test_refuses_nan_weight_in_file);
