@@ -82,7 +82,7 @@ produce_next() {
     local f
     f=$(ls "$T"/chunk.* 2>/dev/null | head -1)
     [ -n "$f" ] || return 0
-    kcat -P -b "$BOOT" -t in -l "$f" || fail "kcat produce"
+    kcat -P -b "$BOOT" -t in "${KCAT_SPREAD[@]}" -l "$f" || fail "kcat produce"
     rm -f "$f"
 }
 kscore=(run --model "$T/m.smlm" --keep id --batch-size 20 --batch-interval 100ms

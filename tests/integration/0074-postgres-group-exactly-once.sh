@@ -34,7 +34,7 @@ member() {
 produce_slowly() {
     mkdir -p "$T/chunks-$1"
     split -n l/20 -d "$2" "$T/chunks-$1/c."
-    ( for f in "$T/chunks-$1"/c.*; do kcat -P -b "$BOOT" -t "$1" -l "$f"; sleep "$3"; done ) &
+    ( for f in "$T/chunks-$1"/c.*; do kcat -P -b "$BOOT" -t "$1" "${KCAT_SPREAD[@]}" -l "$f"; sleep "$3"; done ) &
     PRODUCER=$!
     PIDS+=("$PRODUCER")
 }
