@@ -51,6 +51,11 @@ typedef struct sml_error {
  * `return sml_fail(err, SML_EPARSE, "%s:%llu: ...", ...)` reads like git's `return error(...)`. */
 SML_API int sml_fail(sml_error *err, int code, const char *fmt, ...) SML_PRINTF(3, 4);
 SML_API int sml_failv(sml_error *err, int code, const char *fmt, va_list ap);
+#ifdef __clang_analyzer__
+/* For the clang static analyzer only (`make analyze-deep`): it does not see across files that sml_fail returns
+ * its code, and without that every `return sml_fail(...)` looks like a success that left its outputs unset. */
+#define sml_fail(err, code, ...) ((sml_fail)((err), (code), __VA_ARGS__), (code))
+#endif
 /* Prepends "prefix: " to an existing message (adds context while an error travels up). Returns err->code. */
 SML_API int sml_error_prefix(sml_error *err, const char *fmt, ...) SML_PRINTF(2, 3);
 /* A short constant description of a code ("parse error"). */

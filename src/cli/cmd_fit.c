@@ -93,7 +93,7 @@ static int assign_folds(const sml_table *t, int label_col, int classification, c
                         uint64_t seed, uint8_t **folds)
 {
     size_t n = t->nrows, *idx = malloc((n ? n : 1) * sizeof *idx);
-    uint8_t *cls = malloc(n ? n : 1);
+    uint8_t *cls = calloc(n ? n : 1, 1);
     *folds = calloc(n ? n : 1, 1);
     if (!idx || !cls || !*folds) {
         free(idx);

@@ -13,7 +13,7 @@ int sml_failv(sml_error *err, int code, const char *fmt, va_list ap)
     return code;
 }
 
-int sml_fail(sml_error *err, int code, const char *fmt, ...)
+int(sml_fail)(sml_error *err, int code, const char *fmt, ...) /* (name): not the analyzer's macro */
 {
     va_list ap;
     va_start(ap, fmt);

@@ -1710,6 +1710,8 @@ static int start_from_scratch(sml_engine *e, sml_error *err)
     /* the head, typed as the pipeline wants it */
     sml_batch typed = SML_BATCH_INIT;
     int map[1024];
+    for (size_t c = 0; c < sizeof map / sizeof map[0]; c++)
+        map[c] = -1;
     if (nin > 1024) {
         rc = sml_fail(err, SML_ERANGE, "too many columns (%zu)", nin);
         goto out;

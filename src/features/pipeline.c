@@ -1070,6 +1070,7 @@ int sml_pipeline_decode(sml_cursor *cur, sml_pipeline **out, sml_error *err)
         c->missing_index = sml_get_u32(cur);
         c->name_seed = sml_get_u32(cur);
         uint64_t nv = sml_get_count(cur, MAX_FEATURES, 4);
+        /* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): k < ncols <= nin, each in_names[k] checked above */
         if (cur->failed || c->kind > COL_HASH || !(c->name = strdup(p->in_names[k])))
             BAD("pipeline: bad column %zu", k);
         if ((c->kind == COL_NUM) != (p->in_types[k] == SML_TYPE_NUM))

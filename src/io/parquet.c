@@ -830,24 +830,24 @@ static int check_usable(sml_parquet_writer *w, sml_error *err)
     return 0;
 }
 
-/* Checks a put_* call and returns the column it fills. */
-static int begin_put(sml_parquet_writer *w, int type, pq_col **out, sml_error *err)
+/* Checks a put_* call and returns the column it fills, or NULL with *rc < 0. */
+static pq_col *begin_put(sml_parquet_writer *w, int type, int *rc, sml_error *err)
 {
-    int rc = check_usable(w, err);
-    if (rc < 0)
-        return rc;
-    if (w->col >= w->ncols)
-        return wfail(w, err, SML_ESTATE, "parquet: more values than the %zu columns in a row", w->ncols);
+    if ((*rc = check_usable(w, err)) < 0)
+        return NULL;
+    if (w->col >= w->ncols) {
+        *rc = wfail(w, err, SML_ESTATE, "parquet: more values than the %zu columns in a row", w->ncols);
+        return NULL;
+    }
     pq_col *c = &w->cols[w->col];
     if (type < 0 ? c->required : (int)c->type != type) {
         static const char *const names[] = {"double", "int64", "bool", "string"};
-        if (type < 0)
-            return wfail(w, err, SML_EINVAL, "parquet: column %s is required: null given", c->name);
-        return wfail(w, err, SML_EINVAL, "parquet: column %s holds %s values: %s given", c->name,
-                     names[c->type], names[type]);
+        *rc = type < 0 ? wfail(w, err, SML_EINVAL, "parquet: column %s is required: null given", c->name)
+                       : wfail(w, err, SML_EINVAL, "parquet: column %s holds %s values: %s given", c->name,
+                               names[c->type], names[type]);
+        return NULL;
     }
-    *out = c;
-    return 0;
+    return c;
 }
 
 static int end_put(sml_parquet_writer *w, int rc, sml_error *err)
@@ -860,37 +860,37 @@ static int end_put(sml_parquet_writer *w, int rc, sml_error *err)
 
 int sml_parquet_put_double(sml_parquet_writer *w, double v, sml_error *err)
 {
-    pq_col *c;
-    int rc = begin_put(w, SML_PARQUET_DOUBLE, &c, err);
-    return rc < 0 ? rc : end_put(w, col_double(w, c, v), err);
+    int rc;
+    pq_col *c = begin_put(w, SML_PARQUET_DOUBLE, &rc, err);
+    return c ? end_put(w, col_double(w, c, v), err) : rc;
 }
 
 int sml_parquet_put_int64(sml_parquet_writer *w, int64_t v, sml_error *err)
 {
-    pq_col *c;
-    int rc = begin_put(w, SML_PARQUET_INT64, &c, err);
-    return rc < 0 ? rc : end_put(w, col_int64(w, c, v), err);
+    int rc;
+    pq_col *c = begin_put(w, SML_PARQUET_INT64, &rc, err);
+    return c ? end_put(w, col_int64(w, c, v), err) : rc;
 }
 
 int sml_parquet_put_bool(sml_parquet_writer *w, int v, sml_error *err)
 {
-    pq_col *c;
-    int rc = begin_put(w, SML_PARQUET_BOOLEAN, &c, err);
-    return rc < 0 ? rc : end_put(w, col_bool(w, c, v), err);
+    int rc;
+    pq_col *c = begin_put(w, SML_PARQUET_BOOLEAN, &rc, err);
+    return c ? end_put(w, col_bool(w, c, v), err) : rc;
 }
 
 int sml_parquet_put_str(sml_parquet_writer *w, const char *s, size_t len, sml_error *err)
 {
-    pq_col *c;
-    int rc = begin_put(w, SML_PARQUET_STRING, &c, err);
-    return rc < 0 ? rc : end_put(w, col_str(w, c, s, len), err);
+    int rc;
+    pq_col *c = begin_put(w, SML_PARQUET_STRING, &rc, err);
+    return c ? end_put(w, col_str(w, c, s, len), err) : rc;
 }
 
 int sml_parquet_put_null(sml_parquet_writer *w, sml_error *err)
 {
-    pq_col *c;
-    int rc = begin_put(w, -1, &c, err);
-    return rc < 0 ? rc : end_put(w, col_null(w, c), err);
+    int rc;
+    pq_col *c = begin_put(w, -1, &rc, err);
+    return c ? end_put(w, col_null(w, c), err) : rc;
 }
 
 int sml_parquet_end_row(sml_parquet_writer *w, sml_error *err)

@@ -253,7 +253,7 @@ static void conn_close(conn *c)
 
 static void peer_name(int fd, char *out, size_t cap)
 {
-    struct sockaddr_storage a;
+    struct sockaddr_storage a = {0};
     socklen_t len = sizeof a;
     char host[64] = "?";
     unsigned port = 0;

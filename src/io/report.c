@@ -669,8 +669,9 @@ static void axis_linear(axis *a, range r, int target, int si)
         k1 = k0 + MAX_TICKS - 1;
     a->lo = scaled(k0 * m, e);
     a->hi = scaled(k1 * m, e);
-    for (double k = k0; k <= k1; k++)
-        a->ticks[a->nticks++] = scaled(k * m, e);
+    /* counted in integers: past 2^53 a double k++ no longer moves, and the loop would not end */
+    for (int t = 0; t <= (int)(k1 - k0) && a->nticks < MAX_TICKS; t++)
+        a->ticks[a->nticks++] = scaled((k0 + t) * m, e);
     double big = fmax(fabs(a->lo), fabs(a->hi));
     if (si && big >= 1e4 && e >= 2) {
         a->si_div = big >= 1e9 ? 1e9 : big >= 1e6 ? 1e6 : 1e3;
@@ -1223,8 +1224,8 @@ static int weight_chart(render_ctx *c, doc *d, size_t ri, double top, double hei
         goto out;
     }
     size_t k = top_weights(rn, (size_t)c->o->top, order);
-    lines = calloc(k, sizeof *lines);
-    legend = calloc(k, sizeof *legend);
+    lines = calloc(k ? k : 1, sizeof *lines);
+    legend = calloc(k ? k : 1, sizeof *legend);
     values = malloc((k && rn->n ? k * rn->n : 1) * sizeof *values);
     if (!lines || !legend || !values) {
         rc = SML_ENOMEM;

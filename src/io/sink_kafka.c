@@ -360,7 +360,7 @@ static int take_line(kafka_sink *s, const char *p, size_t len, sml_error *err)
                         sml_strbuf_release(&f);
                         return sml_fail(err, SML_ENOMEM, "out of memory");
                     }
-                    if (f.len == strlen(s->key_name) && !memcmp(f.buf, s->key_name, f.len))
+                    if (f.len == strlen(s->key_name) && (!f.len || !memcmp(f.buf, s->key_name, f.len)))
                         s->t.key_index = i;
                 }
                 sml_strbuf_release(&f);

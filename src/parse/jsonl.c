@@ -70,7 +70,7 @@ static int key_insert(sml_reader *r, int col)
             if (r->keys[i].col < 0)
                 continue;
             size_t j = (size_t)r->keys[i].hash & (cap - 1);
-            while (keys[j].col >= 0)
+            while (keys[j].col >= 0) /* NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult): all set above */
                 j = (j + 1) & (cap - 1);
             keys[j] = r->keys[i];
         }
@@ -79,7 +79,7 @@ static int key_insert(sml_reader *r, int col)
         r->keys_cap = cap;
     }
     size_t j = (size_t)h & (r->keys_cap - 1);
-    while (r->keys[j].col >= 0)
+    while (r->keys[j].col >= 0) /* NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult): set when grown */
         j = (j + 1) & (r->keys_cap - 1);
     r->keys[j].hash = h;
     r->keys[j].name = name;

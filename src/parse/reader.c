@@ -422,7 +422,7 @@ static int front_decide(sml_reader *r, int at_end, sml_error *err)
             front = SML_FRONT_GZIP;
     } else if (n >= 1 && m[0] == zs[0]) {
         size_t i = 1;
-        while (i < n && m[i] == zs[i])
+        while (i < n && i < sizeof zs && m[i] == zs[i])
             i++;
         if (i == n && n < 4 && !at_end)
             return 0;
