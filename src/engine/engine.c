@@ -421,19 +421,26 @@ static int add_kafka_prop(const char *key, const char *value, void *opaque)
 
 static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err);
 
+/* Pipelined commits: once the sink has settled the snapshot's batch (waited for, or only checked), the source
+ * commits the snapshot's positions. Returns 1 settled and committed, 0 not yet (only without `wait`), < 0. */
+static int settle_snapshot(sml_engine *e, int wait, sml_error *err)
+{
+    int rc = e->sink.kind->settle(e->sink.st, e->pipe_mark, wait, err);
+    if (rc != 1)
+        return rc;
+    e->pipe_pending = 0;
+    rc = e->src.kind->commit_snapshot(e->src.st, err);
+    return rc ? rc : 1;
+}
+
 /* Pipelined commits: the sink's batches are all settled and the source commits the positions after them (the
  * snapshot's, then the current ones when batches closed since). Only between batches: every record the source
  * returned is in a closed batch. */
 static int drain_pipeline(sml_engine *e, sml_error *err)
 {
     int rc;
-    if (e->pipe_pending) {
-        if ((rc = e->sink.kind->settle(e->sink.st, e->pipe_mark, 1, err)) < 0)
-            return rc;
-        e->pipe_pending = 0;
-        if ((rc = e->src.kind->commit_snapshot(e->src.st, err)) != 0)
-            return rc;
-    }
+    if (e->pipe_pending && (rc = settle_snapshot(e, 1, err)) < 0)
+        return rc;
     if (e->pipe_behind) {
         if ((rc = e->sink.kind->settle(e->sink.st, e->pipe_last, 1, err)) < 0)
             return rc;
@@ -1539,16 +1546,9 @@ static int close_batch(sml_engine *e, int force_checkpoint, sml_error *err)
          * is not delivered yet, this batch's positions wait for a later snapshot (the sink bounds the batches in
          * flight). A failed delivery fails here, before any later commit. */
         uint64_t id = e->sink.kind->mark(e->sink.st);
-        if (e->pipe_pending) {
-            if ((rc = e->sink.kind->settle(e->sink.st, e->pipe_mark, 0, err)) < 0)
-                return rc;
-            if (rc == 1) {
-                e->pipe_pending = 0;
-                if ((rc = e->src.kind->commit_snapshot(e->src.st, err)) != 0)
-                    return rc;
-            }
-            rc = 0;
-        }
+        if (e->pipe_pending && (rc = settle_snapshot(e, 0, err)) < 0)
+            return rc;
+        rc = 0;
         if (!e->pipe_pending) {
             e->src.kind->snapshot(e->src.st);
             e->pipe_mark = id;
