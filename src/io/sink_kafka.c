@@ -541,14 +541,12 @@ static int kafka_settle(void *st, uint64_t id, int wait, sml_error *err)
 {
     kafka_sink *s = st;
     pthread_mutex_lock(&s->mu);
-    int rc;
-    while (!(rc = failure_locked(s, err)) && !batches_done_locked(s, id)) {
-        if (!wait)
-            break;
-        pthread_cond_wait(&s->progress, &s->mu); /* undeliverable messages fail at message.timeout.ms */
-    }
+    int rc, done = 0;
+    /* undeliverable messages fail at message.timeout.ms */
+    while (!(rc = failure_locked(s, err)) && !(done = batches_done_locked(s, id)) && wait)
+        pthread_cond_wait(&s->progress, &s->mu);
     if (!rc)
-        rc = batches_done_locked(s, id);
+        rc = done;
     emit_logs_locked(s);
     pthread_mutex_unlock(&s->mu);
     return rc;
