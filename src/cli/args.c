@@ -104,9 +104,8 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a, int *e
     }
     int only_positional = 0;
     for (int i = 1; i < argc; i++) {
-        char *arg = argv[i];
-        if (!arg)
-            break;
+        char *arg = argv[i]; /* never NULL below argc (the analyzer does not know) */
+        /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
         if (only_positional || arg[0] != '-' || strcmp(arg, "-") == 0) {
             a->positional[a->npositional++] = arg;
             continue;

@@ -669,8 +669,8 @@ static void axis_linear(axis *a, range r, int target, int si)
         k1 = k0 + MAX_TICKS - 1;
     a->lo = scaled(k0 * m, e);
     a->hi = scaled(k1 * m, e);
-    /* counted in integers: past 2^53 a double k++ no longer moves, and the loop would not end */
-    for (int t = 0; t <= (int)(k1 - k0) && a->nticks < MAX_TICKS; t++)
+    /* counted in integers, not by a double (k1 - k0 < MAX_TICKS, above) */
+    for (int t = 0; t <= (int)(k1 - k0); t++)
         a->ticks[a->nticks++] = scaled((k0 + t) * m, e);
     double big = fmax(fabs(a->lo), fabs(a->hi));
     if (si && big >= 1e4 && e >= 2) {
