@@ -64,7 +64,8 @@ echo "consume-only (kcat -C, best of 3), librdkafka's defaults: $kcat_default re
 echo "  the mock answers the fetch that finds no more data after fetch.wait.max.ms, 500 ms)"
 echo "consume-only (kcat -C, best of 3), run's queued.min.messages and fetch.wait.max.ms=5: $best_kcat records/s"
 # one_run GROUP SINK: a fresh group reads the whole topic into SINK; prints its rate (records/s), its CPU time (s,
-# group join included), its peak RSS (kB) and its CPU per thread name. The rate runs from the assignment (fetching
+# group join included), its peak RSS (kB) and its CPU per thread name, and when its first batch ended (ms after the
+# assignment was logged). The rate runs from the assignment (fetching
 # starts; the group join before it is left out) to the end of the last full batch. The last, partial batch is left
 # out: with the topic drained it closes only when --batch-interval (1 s) is up: the batching policy, not throughput
 one_run() {
@@ -89,19 +90,22 @@ import json, sys
 m = [json.loads(l) for l in open(sys.argv[1])]
 size = max(x["batch_records"] for x in m)
 last = [x for x in m if x["batch_records"] == size][-1]
-print(round(last["records"] / (last["time"] - float(sys.argv[2]))), sys.argv[3], sys.argv[4], sys.argv[5])
+t0 = float(sys.argv[2])
+print(round(last["records"] / (last["time"] - t0)), round(1e3 * (m[0]["time"] - t0)), sys.argv[3], sys.argv[4],
+      sys.argv[5])
 PY
 }
 # three runs into Kafka, each with its own output topic; best of 3, as for kcat
 rates=()
 for i in 1 2 3; do
-    read -r rate cpu rss threads < <(one_run "bench$i" "kafka://$boot/out$i")
+    read -r rate first cpu rss threads < <(one_run "bench$i" "kafka://$boot/out$i")
     out=$(kcat -C -b "$boot" -t "out$i" -o beginning -e -q | wc -l)
     [ "$out" -eq "$rows" ] || { echo "run $i: $out predictions in its output topic, expected $rows"; exit 1; }
-    echo "  run $i into kafka: $rate records/s, $cpu s CPU ($threads), peak RSS $((rss / 1024)) MB"
+    echo "  run $i into kafka: $rate records/s, first batch $first ms after the assignment, $cpu s CPU ($threads)," \
+        "peak RSS $((rss / 1024)) MB"
     rates+=("$rate")
 done
-read -r rate cpu rss threads < <(one_run bench-null null:)
+read -r rate first cpu rss threads < <(one_run bench-null null:)
 echo "  the same into null: (the source side alone): $rate records/s, $cpu s CPU ($threads), peak RSS $((rss / 1024)) MB"
 python3 - "$best_kcat" "${rates[@]}" <<'PY'
 import sys
