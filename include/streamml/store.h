@@ -45,13 +45,20 @@ SML_API int sml_store_pin(sml_store *s, uint64_t version, int pinned, sml_error 
  * rollback target) and pinned ones. *removed (optional) gets the count. */
 SML_API int sml_store_gc(sml_store *s, size_t keep, size_t *removed, sml_error *err);
 
-/* Watching a store for a new `current` (hot reload). A directory store is watched with inotify, with a periodic
- * check (check_ms) as a fallback for a missed event. The watch is used by one thread. */
+/* Watching a store for a new `current` (hot reload). A directory store is watched with inotify, a Redis store with
+ * SUBSCRIBE, each with a periodic check (check_ms) as a fallback for a missed event or a lost connection. The
+ * watch is used by one thread. */
 typedef struct sml_store_watch sml_store_watch;
 SML_API int sml_store_watch_new(const char *uri, int64_t check_ms, sml_store_watch **out, sml_error *err);
 SML_API void sml_store_watch_free(sml_store_watch *w);
-/* Never blocks. Returns 1 and the current version when it differs from `known`, 0 when it does not, < 0 on error. */
+/* Never blocks. Returns 1 and the current version when it differs from `known`, 0 when it does not, < 0 on error.
+ * A store that cannot be reached (a Redis server restarting) is tried again at each periodic check, its connection
+ * and subscription made anew; while it fails, the first error is returned, then one a minute ("still failing after
+ * N s: ..."), and 0 otherwise. */
 SML_API int sml_store_watch_poll(sml_store_watch *w, uint64_t known, uint64_t *current, sml_error *err);
+/* What the last poll noticed about the watch itself and that is worth a log line (the store answering again after
+ * failures), or NULL. Valid until the next poll. */
+SML_API const char *sml_store_watch_note(sml_store_watch *w);
 /* A file descriptor that becomes readable when the store may have changed (-1 if none): for poll() loops. */
 SML_API int sml_store_watch_fd(const sml_store_watch *w);
 /* The store being watched (to load the new version). */

@@ -1819,6 +1819,9 @@ static int maybe_reload(sml_engine *e, sml_error *err)
     sml_error perr = SML_ERROR_INIT;
     struct timespec t0 = mono_now();
     int rc = sml_store_watch_poll(e->watch, e->model_version, &cur, &perr);
+    const char *note = sml_store_watch_note(e->watch);
+    if (note)
+        logf_(e, SML_LOG_LEVEL_INFO, "watching %s: %s", e->model_uri, note);
     if (rc < 0) {
         logf_(e, SML_LOG_LEVEL_WARN, "watching %s: %s", e->model_uri, perr.msg);
         return 0;
@@ -1829,10 +1832,14 @@ static int maybe_reload(sml_engine *e, sml_error *err)
     if (e->in_batch && (rc = close_batch(e, 0, err)) != 0)
         return rc;
     sml_model *m = NULL;
-    if (sml_store_load(sml_store_watch_store(e->watch), cur, &m, &perr) != 0) {
-        logf_(e, SML_LOG_LEVEL_ERROR, "new model version %llu cannot be used: %s; version %llu keeps serving",
-              (unsigned long long)cur, perr.msg, (unsigned long long)e->model_version);
-        e->failed_version = cur;
+    if ((rc = sml_store_load(sml_store_watch_store(e->watch), cur, &m, &perr)) != 0) {
+        /* a store that could not be read is tried again at the next check; a version that is bad is not */
+        logf_(e, rc == SML_EIO ? SML_LOG_LEVEL_WARN : SML_LOG_LEVEL_ERROR,
+              "new model version %llu cannot be used%s: %s; version %llu keeps serving", (unsigned long long)cur,
+              rc == SML_EIO ? " now (tried again at the next check)" : "", perr.msg,
+              (unsigned long long)e->model_version);
+        if (rc != SML_EIO)
+            e->failed_version = cur;
         return 0;
     }
     sml_model_info a, b;

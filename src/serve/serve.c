@@ -503,14 +503,22 @@ static void *reload_loop(void *arg)
         uint64_t cur;
         sml_error err = SML_ERROR_INIT;
         int rc = sml_store_watch_poll(s->watch, info.version, &cur, &err);
+        const char *note = sml_store_watch_note(s->watch);
+        if (note)
+            slog(s, 2, "watching %s: %s", s->model_uri, note);
+        if (rc < 0)
+            slog(s, 1, "watching %s: %s", s->model_uri, err.msg);
         if (rc <= 0 || cur == failed)
             continue;
         double t0 = now_s();
         sml_model *nm = NULL;
-        if (sml_store_load(sml_store_watch_store(s->watch), cur, &nm, &err) != 0) {
-            slog(s, 0, "new model version %llu cannot be used: %s; version %llu keeps serving",
-                 (unsigned long long)cur, err.msg, (unsigned long long)info.version);
-            failed = cur;
+        if ((rc = sml_store_load(sml_store_watch_store(s->watch), cur, &nm, &err)) != 0) {
+            /* a store that could not be read is tried again at the next check; a version that is bad is not */
+            slog(s, rc == SML_EIO ? 1 : 0, "new model version %llu cannot be used%s: %s; version %llu keeps serving",
+                 (unsigned long long)cur, rc == SML_EIO ? " now (tried again at the next check)" : "", err.msg,
+                 (unsigned long long)info.version);
+            if (rc != SML_EIO)
+                failed = cur;
             continue;
         }
         pthread_mutex_lock(&s->lock);

@@ -20,7 +20,8 @@ typedef struct sml_store_kind {
     int (*pins)(void *state, uint64_t **versions, size_t *n, sml_error *err);
     int (*set_pins)(void *state, const uint64_t *versions, size_t n, sml_error *err);
     /* Change notifications (optional): open a subscription for `location` with a pollable fd; drain says whether a
-     * change of current was announced since the last call. */
+     * change of current was announced since the last call (1), not (0), or that the subscription is lost (-1: the
+     * watch closes it and opens a new one at its periodic check). */
     int (*watch_open)(const char *location, void **w, int *fd, sml_error *err);
     int (*watch_drain)(void *w);
     void (*watch_close)(void *w);

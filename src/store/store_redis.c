@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -36,6 +37,24 @@ static int reply_fail(redis_store *r, redisReply *rep, const char *what, sml_err
     freeReplyObject(rep);
     return rc;
 }
+
+#define REDIS_TIMEOUT ((struct timeval){5, 0})
+
+/* A connection that failed (server restarted, network dropped) is made again before the next command; until the
+ * server is back, each command fails with the reason. */
+static int conn_ready(redis_store *r, sml_error *err)
+{
+    if (!r->c->err)
+        return 0;
+    if (redisReconnect(r->c) != REDIS_OK || redisSetTimeout(r->c, REDIS_TIMEOUT) != REDIS_OK)
+        return sml_fail(err, SML_EIO, "redis://%s: reconnecting: %s", r->where,
+                        r->c->errstr[0] ? r->c->errstr : "failed");
+    return 0;
+}
+
+/* After a command found the connection broken (the first use since the server went away): 1 when a new one is made
+ * and a read-only command may be sent again. */
+static int retry_once(redis_store *r) { return r->c->err == REDIS_ERR_EOF || r->c->err == REDIS_ERR_IO ? conn_ready(r, NULL) == 0 : 0; }
 
 int sml_redis_uri_parse(const char *location, char *host, size_t hostcap, int *port, const char **prefix,
                         sml_error *err)
@@ -71,8 +90,7 @@ static int redis_open(const char *location, int create, void **state, sml_error 
         return sml_fail(err, SML_ENOMEM, "out of memory");
     }
     snprintf(r->where, sizeof r->where, "%s", location);
-    struct timeval tv = {5, 0};
-    r->c = redisConnectWithTimeout(host, port, tv);
+    r->c = redisConnectWithTimeout(host, port, REDIS_TIMEOUT);
     if (!r->c || r->c->err) {
         rc = sml_fail(err, SML_EIO, "redis://%s: cannot connect: %s", location, r->c ? r->c->errstr : "out of memory");
         redisFree(r->c);
@@ -80,7 +98,7 @@ static int redis_open(const char *location, int create, void **state, sml_error 
         free(r);
         return rc;
     }
-    redisSetTimeout(r->c, tv);
+    redisSetTimeout(r->c, REDIS_TIMEOUT);
     *state = r;
     return 0;
 }
@@ -98,7 +116,12 @@ static void redis_close(void *state)
 static int redis_current(void *state, uint64_t *version, sml_error *err)
 {
     redis_store *r = state;
+    int rc = conn_ready(r, err);
+    if (rc)
+        return rc;
     redisReply *rep = redisCommand(r->c, "GET %s:current", r->prefix);
+    if (!rep && retry_once(r))
+        rep = redisCommand(r->c, "GET %s:current", r->prefix);
     if (!rep || rep->type == REDIS_REPLY_ERROR)
         return reply_fail(r, rep, "GET current", err);
     if (rep->type == REDIS_REPLY_NIL) {
@@ -128,7 +151,7 @@ static int exists_version(redis_store *r, uint64_t v, sml_error *err)
 static int set_current(redis_store *r, uint64_t v, int only_forward, sml_error *err)
 {
     int rc;
-    if ((rc = exists_version(r, v, err)) != 0)
+    if ((rc = conn_ready(r, err)) != 0 || (rc = exists_version(r, v, err)) != 0)
         return rc;
     for (int attempt = 0; attempt < 100; attempt++) {
         redisReply *rep = redisCommand(r->c, "WATCH %s:current", r->prefix);
@@ -174,6 +197,9 @@ static int redis_set_current(void *state, uint64_t version, sml_error *err)
 static int redis_publish(void *state, const void *data, size_t len, int make_current, uint64_t *version, sml_error *err)
 {
     redis_store *r = state;
+    int rc = conn_ready(r, err);
+    if (rc)
+        return rc;
     redisReply *rep = redisCommand(r->c, "INCR %s:seq", r->prefix);
     if (!rep || rep->type != REDIS_REPLY_INTEGER)
         return reply_fail(r, rep, "INCR", err);
@@ -191,18 +217,164 @@ static int redis_publish(void *state, const void *data, size_t len, int make_cur
     return make_current ? set_current(r, v, 1, err) : 0;
 }
 
-/* A version's bytes in pieces (STRLEN, then pipelined GETRANGEs of FETCH_PIECE bytes copied into the store's fetch
- * buffer): one GET of an 8 MB model grew hiredis' read buffer a megabyte at a time (each growth a copy of
- * everything so far) and then copied it into the reply, ~19 ms of CPU for a 2^20-weight model. The key is immutable
- * once written; a piece shorter than asked (a version removed meanwhile) fails the fetch. */
+/* Reading a version straight from the connection's socket. hiredis reads 16 KB per read() into its own buffer and
+ * copies each reply once more into a reply object (and the caller once more into the fetch buffer): for an 8 MB
+ * model that was three passes over the bytes and 512 reads. Here each GETRANGE payload is read by the kernel into
+ * its place in the fetch buffer; only the reply headers (and what a read brings of the next payload) pass through
+ * a small buffer. A failure leaves the connection out of step, so it is marked failed (the next command reconnects). */
+typedef struct sock_in {
+    redis_store *r;
+    char buf[16384];
+    size_t at, len; /* unread bytes: buf[at, len) */
+} sock_in;
+
+static int sock_fail(sock_in *in, int what, const char *why, sml_error *err)
+{
+    redisContext *c = in->r->c;
+    if (!c->err) {
+        c->err = what;
+        snprintf(c->errstr, sizeof c->errstr, "%s", why);
+    }
+    return sml_fail(err, SML_EIO, "redis://%s: GETRANGE: %s", in->r->where, why);
+}
+
+/* One read() into dst (at most cap bytes); > 0 on progress. */
+static ssize_t sock_read(sock_in *in, char *dst, size_t cap, sml_error *err)
+{
+    for (;;) {
+        ssize_t n = read(in->r->c->fd, dst, cap);
+        if (n > 0)
+            return n;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            return sock_fail(in, REDIS_ERR_EOF, "Server closed the connection", err);
+        return sock_fail(in, REDIS_ERR_IO, errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : strerror(errno),
+                         err);
+    }
+}
+
+/* The next reply line (without its CRLF, NUL-terminated in place). */
+static int sock_line(sock_in *in, char **line, sml_error *err)
+{
+    for (;;) {
+        char *nl = in->len > in->at ? memchr(in->buf + in->at, '\n', in->len - in->at) : NULL;
+        if (nl && nl > in->buf + in->at && nl[-1] == '\r') {
+            nl[-1] = 0;
+            *line = in->buf + in->at;
+            in->at = (size_t)(nl - in->buf) + 1;
+            return 0;
+        }
+        if (nl)
+            return sock_fail(in, REDIS_ERR_PROTOCOL, "protocol error: a line without CR", err);
+        if (in->at > 0) { /* keep the partial line at the start */
+            memmove(in->buf, in->buf + in->at, in->len - in->at);
+            in->len -= in->at;
+            in->at = 0;
+        }
+        if (in->len == sizeof in->buf)
+            return sock_fail(in, REDIS_ERR_PROTOCOL, "protocol error: reply line too long", err);
+        ssize_t n = sock_read(in, in->buf + in->len, sizeof in->buf - in->len, err);
+        if (n < 0)
+            return (int)n;
+        in->len += (size_t)n;
+    }
+}
+
+/* n bytes into dst (NULL: skipped): what the small buffer holds first, the rest read straight into dst. */
+static int sock_bytes(sock_in *in, char *dst, size_t n, sml_error *err)
+{
+    char scratch[4096];
+    size_t have = in->len - in->at, take = have < n ? have : n;
+    if (dst)
+        memcpy(dst, in->buf + in->at, take);
+    in->at += take;
+    for (size_t got = take; got < n;) {
+        size_t want = n - got;
+        if (!dst && want > sizeof scratch)
+            want = sizeof scratch;
+        ssize_t k = sock_read(in, dst ? dst + got : scratch, want, err);
+        if (k < 0)
+            return (int)k;
+        got += (size_t)k;
+    }
+    return 0;
+}
+
+/* A version's bytes in pieces: STRLEN, then pipelined GETRANGEs of FETCH_PIECE bytes whose payloads land in the
+ * fetch buffer. One GET of the whole value was slower: redis-server sends one large reply more slowly than
+ * pipelined pieces. The key is immutable once written; a piece shorter than asked (a version removed meanwhile)
+ * fails the fetch. */
 #define FETCH_PIECE ((size_t)256 << 10)
 #define FETCH_MAX ((size_t)8 << 30)
+
+static int fetch_pieces(redis_store *r, uint64_t version, char *buf, size_t total, const char *source,
+                        sml_error *err)
+{
+    size_t pieces = (total + FETCH_PIECE - 1) / FETCH_PIECE;
+    for (size_t i = 0; i < pieces; i++) {
+        size_t from = i * FETCH_PIECE, to = from + FETCH_PIECE < total ? from + FETCH_PIECE : total;
+        if (redisAppendCommand(r->c, "GETRANGE %s:v:%" PRIu64 " %llu %llu", r->prefix, version,
+                               (unsigned long long)from, (unsigned long long)(to - 1)) != REDIS_OK)
+            return sml_fail(err, SML_EIO, "redis://%s: GETRANGE: %s", r->where, r->c->errstr);
+    }
+    for (int done = 0; !done;)
+        if (redisBufferWrite(r->c, &done) != REDIS_OK)
+            return sml_fail(err, SML_EIO, "redis://%s: GETRANGE: %s", r->where, r->c->errstr);
+    sock_in *in = malloc(sizeof *in);
+    if (!in)
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    in->r = r;
+    in->at = in->len = 0;
+    redisReader *rd = r->c->reader; /* bytes hiredis has read but not parsed (none in request/reply use) */
+    if (rd->len > rd->pos && rd->len - rd->pos <= sizeof in->buf) {
+        in->len = rd->len - rd->pos;
+        memcpy(in->buf, rd->buf + rd->pos, in->len);
+        rd->pos = rd->len;
+    }
+    int rc = 0; /* a refusal (error reply, short piece) keeps reading the rest; a broken connection stops */
+    for (size_t i = 0; i < pieces; i++) {
+        size_t from = i * FETCH_PIECE, want = (from + FETCH_PIECE < total ? FETCH_PIECE : total - from);
+        char *line = NULL, *end = NULL, crlf[2];
+        int io = sock_line(in, &line, err);
+        if (io) {
+            rc = io;
+            break;
+        }
+        if (line[0] == '-') {
+            rc = rc ? rc : sml_fail(err, SML_EIO, "redis://%s: GETRANGE: %s", r->where, line + 1);
+            continue;
+        }
+        errno = 0;
+        long long n = line[0] == '$' ? strtoll(line + 1, &end, 10) : -1;
+        if (n < 0 || errno || !end || *end) {
+            rc = sock_fail(in, REDIS_ERR_PROTOCOL, "protocol error: unexpected reply", err);
+            break;
+        }
+        int keep = rc == 0 && (size_t)n == want;
+        if (!keep && rc == 0)
+            rc = sml_fail(err, SML_ENOTFOUND, "%s: removed while being read", source);
+        if ((io = sock_bytes(in, keep ? buf + from : NULL, (size_t)n, err)) != 0 ||
+            (io = sock_bytes(in, crlf, 2, err)) != 0 ||
+            (memcmp(crlf, "\r\n", 2) != 0 && (io = sock_fail(in, REDIS_ERR_PROTOCOL, "protocol error: no CRLF after a value", err)) != 0)) {
+            rc = io;
+            break;
+        }
+    }
+    free(in);
+    return rc;
+}
 
 static int redis_fetch(void *state, uint64_t version, sml_strbuf *into, char *source, size_t cap, sml_error *err)
 {
     redis_store *r = state;
+    int rc;
     snprintf(source, cap, "redis://%s version %" PRIu64, r->where, version);
+    if ((rc = conn_ready(r, err)) != 0)
+        return rc;
     redisReply *rep = redisCommand(r->c, "STRLEN %s:v:%" PRIu64, r->prefix, version);
+    if (!rep && retry_once(r)) /* a connection dropped while idle is noticed here: once more on a new one */
+        rep = redisCommand(r->c, "STRLEN %s:v:%" PRIu64, r->prefix, version);
     if (!rep || rep->type != REDIS_REPLY_INTEGER)
         return reply_fail(r, rep, "STRLEN version", err);
     long long n = rep->integer;
@@ -211,40 +383,10 @@ static int redis_fetch(void *state, uint64_t version, sml_strbuf *into, char *so
         return sml_fail(err, SML_ENOTFOUND, "model store redis://%s has no version %" PRIu64, r->where, version);
     if ((unsigned long long)n > FETCH_MAX)
         return sml_fail(err, SML_EFORMAT, "%s: %lld bytes (at most %zu)", source, n, FETCH_MAX);
-    size_t total = (size_t)n, pieces = (total + FETCH_PIECE - 1) / FETCH_PIECE;
-    if (sml_strbuf_grow(into, total))
+    if (sml_strbuf_grow(into, (size_t)n))
         return sml_fail(err, SML_ENOMEM, "out of memory");
-    char *buf = into->buf;
-    for (size_t i = 0; i < pieces; i++) {
-        size_t from = i * FETCH_PIECE, to = from + FETCH_PIECE < total ? from + FETCH_PIECE : total;
-        if (redisAppendCommand(r->c, "GETRANGE %s:v:%" PRIu64 " %llu %llu", r->prefix, version,
-                               (unsigned long long)from, (unsigned long long)(to - 1)) !=
-            REDIS_OK) {
-            return sml_fail(err, SML_EIO, "redis://%s: GETRANGE: %s", r->where, r->c->errstr);
-        }
-    }
-    int rc = 0;
-    for (size_t i = 0; i < pieces; i++) { /* every reply is read, also after a failure: the connection stays in step */
-        size_t from = i * FETCH_PIECE, want = (from + FETCH_PIECE < total ? FETCH_PIECE : total - from);
-        void *v = NULL;
-        if (redisGetReply(r->c, &v) != REDIS_OK) {
-            rc = rc ? rc : reply_fail(r, NULL, "GETRANGE", err);
-            break; /* the connection failed: no more replies come */
-        }
-        rep = v;
-        if (rc == 0 && (rep->type != REDIS_REPLY_STRING || rep->len != want)) {
-            if (rep->type == REDIS_REPLY_ERROR) {
-                rc = reply_fail(r, rep, "GETRANGE", err);
-                continue;
-            }
-            rc = sml_fail(err, SML_ENOTFOUND, "%s: removed while being read", source);
-        }
-        if (rc == 0)
-            memcpy(buf + from, rep->str, want);
-        freeReplyObject(rep);
-    }
-    if (rc == 0)
-        into->len = total;
+    if ((rc = fetch_pieces(r, version, into->buf, (size_t)n, source, err)) == 0)
+        into->len = (size_t)n;
     return rc;
 }
 
@@ -271,12 +413,18 @@ static int int_list(redis_store *r, redisReply *rep, uint64_t **out, size_t *n, 
 static int redis_list(void *state, uint64_t **versions, size_t *n, sml_error *err)
 {
     redis_store *r = state;
+    int rc = conn_ready(r, err);
+    if (rc)
+        return rc;
     return int_list(r, redisCommand(r->c, "ZRANGE %s:versions 0 -1", r->prefix), versions, n, "ZRANGE", err);
 }
 
 static int redis_remove(void *state, uint64_t version, sml_error *err)
 {
     redis_store *r = state;
+    int rc = conn_ready(r, err);
+    if (rc)
+        return rc;
     redisReply *rep = redisCommand(r->c, "DEL %s:v:%" PRIu64, r->prefix, version);
     if (!rep || rep->type != REDIS_REPLY_INTEGER)
         return reply_fail(r, rep, "DEL", err);
@@ -289,12 +437,18 @@ static int redis_remove(void *state, uint64_t version, sml_error *err)
 static int redis_pins(void *state, uint64_t **versions, size_t *n, sml_error *err)
 {
     redis_store *r = state;
+    int rc = conn_ready(r, err);
+    if (rc)
+        return rc;
     return int_list(r, redisCommand(r->c, "SMEMBERS %s:pins", r->prefix), versions, n, "SMEMBERS", err);
 }
 
 static int redis_set_pins(void *state, const uint64_t *versions, size_t n, sml_error *err)
 {
     redis_store *r = state;
+    int rc = conn_ready(r, err);
+    if (rc)
+        return rc;
     freeReplyObject(redisCommand(r->c, "MULTI"));
     freeReplyObject(redisCommand(r->c, "DEL %s:pins", r->prefix));
     for (size_t i = 0; i < n; i++)
@@ -333,7 +487,7 @@ static int redis_watch_drain(void *w)
     redis_store *r = w;
     int event = 0;
     if (redisBufferRead(r->c) != REDIS_OK) /* nonblocking: nothing there is not an error */
-        return 1; /* a dropped connection: let the caller re-read current */
+        return -1;                          /* the server closed the connection or it failed */
     for (;;) {
         void *reply = NULL;
         if (redisGetReplyFromReader(r->c, &reply) != REDIS_OK || !reply)
