@@ -747,7 +747,15 @@ int sml_engine_new(const sml_conf *conf, sml_engine **out, sml_error *err)
     }
     if ((rc = read_settings(e, conf, err)) != 0 || (rc = read_gate_settings(e, conf, err)) != 0)
         goto fail;
-    if (e->model_uri && (rc = sml_model_load(e->model_uri, &e->model, err)) != 0)
+    /* a model from a store is swapped live for newly published versions (between batches); the first one is loaded
+     * through the watch's own store handle, so the first swap finds its connection and fetch buffer ready */
+    if (e->model_uri && sml_is_store_uri(e->model_uri) &&
+        (e->learn ? strcmp(e->on_new_model, "ignore") != 0 && strcmp(e->on_new_model, "auto") != 0
+                  : strcmp(e->on_new_model, "ignore") != 0) &&
+        (rc = sml_store_watch_new(e->model_uri, e->reload_check_ms, &e->watch, err)) != 0)
+        goto fail;
+    if (e->model_uri && (rc = e->watch ? sml_store_load(sml_store_watch_store(e->watch), 0, &e->model, err)
+                                       : sml_model_load(e->model_uri, &e->model, err)) != 0)
         goto fail;
     if (e->base_uri && (rc = sml_model_load(e->base_uri, &e->base, err)) != 0)
         goto fail;
@@ -757,12 +765,6 @@ int sml_engine_new(const sml_conf *conf, sml_engine **out, sml_error *err)
         e->model_version = info.version;
         if (!e->learn)
             e->fit_intercept = info.has_intercept;
-        /* a model from a store is swapped live for newly published versions (between batches) */
-        int watch = e->learn ? strcmp(e->on_new_model, "ignore") != 0 && strcmp(e->on_new_model, "auto") != 0
-                             : strcmp(e->on_new_model, "ignore") != 0;
-        if (watch && sml_is_store_uri(e->model_uri) &&
-            (rc = sml_store_watch_new(e->model_uri, e->reload_check_ms, &e->watch, err)) != 0)
-            goto fail;
     }
     if (e->sink.kind == NULL && (rc = open_outputs(e, err)) != 0)
         goto fail;

@@ -551,10 +551,12 @@ int sml_server_new(const sml_conf *conf, sml_server **out, sml_error *err)
     }
     s->model_uri = strdup(model);
     s->max_body = (size_t)sml_conf_int(conf, "max_body_bytes");
-    if ((rc = sml_model_load(model, &s->model, err)) != 0)
-        goto fail;
+    /* the first model comes through the watch's own store handle: the first swap finds it ready */
     if (sml_is_store_uri(model) &&
         (rc = sml_store_watch_new(model, sml_conf_duration_ms(conf, "reload_check_interval"), &s->watch, err)) != 0)
+        goto fail;
+    if ((rc = s->watch ? sml_store_load(sml_store_watch_store(s->watch), 0, &s->model, err)
+                       : sml_model_load(model, &s->model, err)) != 0)
         goto fail;
     struct sockaddr_storage addr;
     unsigned addrlen;
