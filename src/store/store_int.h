@@ -32,6 +32,10 @@ extern const sml_store_kind sml_store_redis;
  * (1..65535), the key prefix (points into location, or "streamml"). Returns 0 or SML_EINVAL naming the URI. */
 int sml_redis_uri_parse(const char *location, char *host, size_t hostcap, int *port, const char **prefix,
                         sml_error *err);
+/* For the fuzz target: version 1's `total` bytes read as a fetch reads them (pipelined GETRANGEs of `piece` bytes,
+ * each reply's payload straight into `into`) from a connection on fd, which is closed. Returns 0 with into->len ==
+ * total, or an error naming the reason. */
+int sml_redis_fetch_fd(int fd, size_t total, size_t piece, sml_strbuf *into, sml_error *err);
 /* The kind a URI names and the location after its scheme ("dir:PATH" -> PATH, "redis://h:p/x" -> "h:p/x"). */
 const sml_store_kind *sml_store_kind_of(const char *uri, const char **location);
 

@@ -228,14 +228,20 @@ typedef struct sock_in {
     size_t at, len; /* unread bytes: buf[at, len) */
 } sock_in;
 
+/* The connection is out of step (a reply half read, commands half sent): hiredis refuses it from now on, and the
+ * next command of this store makes a new one. */
+static int conn_broken(redis_store *r, int what, const char *why, sml_error *err)
+{
+    if (!r->c->err) {
+        r->c->err = what;
+        snprintf(r->c->errstr, sizeof r->c->errstr, "%s", why);
+    }
+    return sml_fail(err, SML_EIO, "redis://%s: GETRANGE: %s", r->where, why);
+}
+
 static int sock_fail(sock_in *in, int what, const char *why, sml_error *err)
 {
-    redisContext *c = in->r->c;
-    if (!c->err) {
-        c->err = what;
-        snprintf(c->errstr, sizeof c->errstr, "%s", why);
-    }
-    return sml_fail(err, SML_EIO, "redis://%s: GETRANGE: %s", in->r->where, why);
+    return conn_broken(in->r, what, why, err);
 }
 
 /* One read() into dst (at most cap bytes); > 0 on progress. */
@@ -308,18 +314,18 @@ static int sock_bytes(sock_in *in, char *dst, size_t n, sml_error *err)
 #define FETCH_PIECE ((size_t)256 << 10)
 #define FETCH_MAX ((size_t)8 << 30)
 
-static int fetch_pieces(redis_store *r, uint64_t version, char *buf, size_t total, const char *source,
+static int fetch_pieces(redis_store *r, uint64_t version, char *buf, size_t total, size_t piece, const char *source,
                         sml_error *err)
 {
-    size_t pieces = (total + FETCH_PIECE - 1) / FETCH_PIECE;
+    size_t pieces = (total + piece - 1) / piece;
     for (size_t i = 0; i < pieces; i++) {
-        size_t from = i * FETCH_PIECE, to = from + FETCH_PIECE < total ? from + FETCH_PIECE : total;
+        size_t from = i * piece, to = from + piece < total ? from + piece : total;
         if (redisAppendCommand(r->c, "GETRANGE %s:v:%" PRIu64 " %llu %llu", r->prefix, version,
                                (unsigned long long)from, (unsigned long long)(to - 1)) != REDIS_OK)
-            return sml_fail(err, SML_EIO, "redis://%s: GETRANGE: %s", r->where, r->c->errstr);
+            return conn_broken(r, REDIS_ERR_OOM, "out of memory", err); /* some may be queued: not in step */
     }
     for (int done = 0; !done;)
-        if (redisBufferWrite(r->c, &done) != REDIS_OK)
+        if (redisBufferWrite(r->c, &done) != REDIS_OK) /* hiredis marked the connection failed */
             return sml_fail(err, SML_EIO, "redis://%s: GETRANGE: %s", r->where, r->c->errstr);
     sock_in *in = malloc(sizeof *in);
     if (!in)
@@ -327,14 +333,18 @@ static int fetch_pieces(redis_store *r, uint64_t version, char *buf, size_t tota
     in->r = r;
     in->at = in->len = 0;
     redisReader *rd = r->c->reader; /* bytes hiredis has read but not parsed (none in request/reply use) */
-    if (rd->len > rd->pos && rd->len - rd->pos <= sizeof in->buf) {
+    if (rd->len > rd->pos) {
+        if (rd->len - rd->pos > sizeof in->buf) {
+            free(in);
+            return conn_broken(r, REDIS_ERR_PROTOCOL, "protocol error: unexpected data before the replies", err);
+        }
         in->len = rd->len - rd->pos;
         memcpy(in->buf, rd->buf + rd->pos, in->len);
         rd->pos = rd->len;
     }
     int rc = 0; /* a refusal (error reply, short piece) keeps reading the rest; a broken connection stops */
     for (size_t i = 0; i < pieces; i++) {
-        size_t from = i * FETCH_PIECE, want = (from + FETCH_PIECE < total ? FETCH_PIECE : total - from);
+        size_t from = i * piece, want = (from + piece < total ? piece : total - from);
         char *line = NULL, *end = NULL, crlf[2];
         int io = sock_line(in, &line, err);
         if (io) {
@@ -385,8 +395,23 @@ static int redis_fetch(void *state, uint64_t version, sml_strbuf *into, char *so
         return sml_fail(err, SML_EFORMAT, "%s: %lld bytes (at most %zu)", source, n, FETCH_MAX);
     if (sml_strbuf_grow(into, (size_t)n))
         return sml_fail(err, SML_ENOMEM, "out of memory");
-    if ((rc = fetch_pieces(r, version, into->buf, (size_t)n, source, err)) == 0)
+    if ((rc = fetch_pieces(r, version, into->buf, (size_t)n, FETCH_PIECE, source, err)) == 0)
         into->len = (size_t)n;
+    return rc;
+}
+
+int sml_redis_fetch_fd(int fd, size_t total, size_t piece, sml_strbuf *into, sml_error *err)
+{
+    char prefix[] = "fuzz";
+    redis_store r = {redisConnectFd(fd), prefix, "a connection given by fd"};
+    if (!r.c)
+        return sml_fail(err, SML_ENOMEM, "out of memory");
+    int rc = total && piece ? 0 : sml_fail(err, SML_EINVAL, "nothing to read");
+    if (!rc && sml_strbuf_grow(into, total))
+        rc = sml_fail(err, SML_ENOMEM, "out of memory");
+    if (!rc && (rc = fetch_pieces(&r, 1, into->buf, total, piece, "fuzz", err)) == 0)
+        into->len = total;
+    redisFree(r.c);
     return rc;
 }
 

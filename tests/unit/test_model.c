@@ -1,11 +1,14 @@
 /* Model file and store: exact round trip, refusal of corrupt/truncated/newer files, versions, current,
  * concurrent publishers. Metrics against hand-computed values. */
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/codec.h"
+#include "common/strbuf.h"
+#include "store/store_int.h"
 #include "features/features_int.h"
 #include "streamml/metrics.h"
 #include "streamml/model.h"
@@ -352,6 +355,51 @@ static void test_metrics(void)
     CHECK_NEAR(sml_metric_compute(SML_METRIC_LOGLOSS, yz, pz, NULL, 2), -log(1e-15), 1e-3); /* 1 - 1e-15 rounds */
 }
 
+/* The Redis fetch's reply reader (store_redis.c), given what a server could send: the replies are written into one
+ * end of a socketpair whose other end the fetch reads (real-server behaviour is tested with redis-server in 0093 and
+ * 0137; these are the replies a healthy server does not send on demand). */
+static int fetch_from(const char *replies, size_t total, size_t piece, sml_strbuf *sb, sml_error *err)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        return -1;
+    size_t n = strlen(replies);
+    CHECK_INT(write(sv[1], replies, n), (long long)n);
+    shutdown(sv[1], SHUT_WR);
+    sb->len = 0;
+    *err = (sml_error)SML_ERROR_INIT;
+    int rc = sml_redis_fetch_fd(sv[0], total, piece, sb, err);
+    close(sv[1]);
+    return rc;
+}
+
+static void test_redis_fetch_replies(void)
+{
+    sml_strbuf sb = SML_STRBUF_INIT;
+    sml_error err;
+    /* pieces in order, the last one short, a reply split anywhere: the bytes in place */
+    CHECK_INT(fetch_from("$3\r\nabc\r\n$3\r\ndef\r\n$3\r\nghi\r\n$1\r\nj\r\n", 10, 3, &sb, &err), 0);
+    CHECK_INT(sb.len, 10);
+    CHECK(sb.buf && memcmp(sb.buf, "abcdefghij", 10) == 0);
+    /* an error reply: the other replies are still read (the connection stays in step), the error is reported */
+    CHECK_INT(fetch_from("$3\r\nabc\r\n-WRONGTYPE not a string\r\n$1\r\nj\r\n", 7, 3, &sb, &err), SML_EIO);
+    CHECK_MSG(strstr(err.msg, "WRONGTYPE not a string") != NULL, "%s", err.msg);
+    /* a piece shorter than asked: the version was removed while being read */
+    CHECK_INT(fetch_from("$3\r\nabc\r\n$0\r\n\r\n", 6, 3, &sb, &err), SML_ENOTFOUND);
+    CHECK_MSG(strstr(err.msg, "removed while being read") != NULL, "%s", err.msg);
+    /* the server goes away in the middle of a payload */
+    CHECK_INT(fetch_from("$3\r\nabc\r\n$3\r\nd", 6, 3, &sb, &err), SML_EIO);
+    CHECK_MSG(strstr(err.msg, "Server closed the connection") != NULL, "%s", err.msg);
+    /* not the protocol: refused, never read past */
+    CHECK_INT(fetch_from("+OK\r\n", 3, 3, &sb, &err), SML_EIO);
+    CHECK_MSG(strstr(err.msg, "protocol error") != NULL, "%s", err.msg);
+    CHECK_INT(fetch_from("$3\r\nabcXY", 3, 3, &sb, &err), SML_EIO);
+    CHECK_MSG(strstr(err.msg, "no CRLF after a value") != NULL, "%s", err.msg);
+    CHECK_INT(fetch_from("$99999999999999999999\r\n", 3, 3, &sb, &err), SML_EIO);
+    CHECK_MSG(strstr(err.msg, "protocol error") != NULL, "%s", err.msg);
+    sml_strbuf_release(&sb);
+}
+
 int main(void)
 {
     RUN(test_round_trip_exact);
@@ -361,6 +409,7 @@ int main(void)
     RUN(test_refuses_nan_weights);
     RUN(test_refuses_nan_weight_in_file);
     RUN(test_store_versions_and_current);
+    RUN(test_redis_fetch_replies);
     RUN(test_metrics);
     return UNIT_DONE();
 }
