@@ -54,7 +54,10 @@ static int conn_ready(redis_store *r, sml_error *err)
 
 /* After a command found the connection broken (the first use since the server went away): 1 when a new one is made
  * and a read-only command may be sent again. */
-static int retry_once(redis_store *r) { return r->c->err == REDIS_ERR_EOF || r->c->err == REDIS_ERR_IO ? conn_ready(r, NULL) == 0 : 0; }
+static int retry_once(redis_store *r)
+{
+    return (r->c->err == REDIS_ERR_EOF || r->c->err == REDIS_ERR_IO) && conn_ready(r, NULL) == 0;
+}
 
 int sml_redis_uri_parse(const char *location, char *host, size_t hostcap, int *port, const char **prefix,
                         sml_error *err)
@@ -239,11 +242,6 @@ static int conn_broken(redis_store *r, int what, const char *why, sml_error *err
     return sml_fail(err, SML_EIO, "redis://%s: GETRANGE: %s", r->where, why);
 }
 
-static int sock_fail(sock_in *in, int what, const char *why, sml_error *err)
-{
-    return conn_broken(in->r, what, why, err);
-}
-
 /* One read() into dst (at most cap bytes); > 0 on progress. */
 static ssize_t sock_read(sock_in *in, char *dst, size_t cap, sml_error *err)
 {
@@ -254,8 +252,8 @@ static ssize_t sock_read(sock_in *in, char *dst, size_t cap, sml_error *err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n == 0)
-            return sock_fail(in, REDIS_ERR_EOF, "Server closed the connection", err);
-        return sock_fail(in, REDIS_ERR_IO, errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : strerror(errno),
+            return conn_broken(in->r, REDIS_ERR_EOF, "Server closed the connection", err);
+        return conn_broken(in->r, REDIS_ERR_IO, errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : strerror(errno),
                          err);
     }
 }
@@ -272,14 +270,14 @@ static int sock_line(sock_in *in, char **line, sml_error *err)
             return 0;
         }
         if (nl)
-            return sock_fail(in, REDIS_ERR_PROTOCOL, "protocol error: a line without CR", err);
+            return conn_broken(in->r, REDIS_ERR_PROTOCOL, "protocol error: a line without CR", err);
         if (in->at > 0) { /* keep the partial line at the start */
             memmove(in->buf, in->buf + in->at, in->len - in->at);
             in->len -= in->at;
             in->at = 0;
         }
         if (in->len == sizeof in->buf)
-            return sock_fail(in, REDIS_ERR_PROTOCOL, "protocol error: reply line too long", err);
+            return conn_broken(in->r, REDIS_ERR_PROTOCOL, "protocol error: reply line too long", err);
         ssize_t n = sock_read(in, in->buf + in->len, sizeof in->buf - in->len, err);
         if (n < 0)
             return (int)n;
@@ -358,15 +356,16 @@ static int fetch_pieces(redis_store *r, uint64_t version, char *buf, size_t tota
         errno = 0;
         long long n = line[0] == '$' ? strtoll(line + 1, &end, 10) : -1;
         if (n < 0 || errno || !end || *end) {
-            rc = sock_fail(in, REDIS_ERR_PROTOCOL, "protocol error: unexpected reply", err);
+            rc = conn_broken(in->r, REDIS_ERR_PROTOCOL, "protocol error: unexpected reply", err);
             break;
         }
         int keep = rc == 0 && (size_t)n == want;
         if (!keep && rc == 0)
             rc = sml_fail(err, SML_ENOTFOUND, "%s: removed while being read", source);
-        if ((io = sock_bytes(in, keep ? buf + from : NULL, (size_t)n, err)) != 0 ||
-            (io = sock_bytes(in, crlf, 2, err)) != 0 ||
-            (memcmp(crlf, "\r\n", 2) != 0 && (io = sock_fail(in, REDIS_ERR_PROTOCOL, "protocol error: no CRLF after a value", err)) != 0)) {
+        if ((io = sock_bytes(in, keep ? buf + from : NULL, (size_t)n, err)) == 0 &&
+            (io = sock_bytes(in, crlf, 2, err)) == 0 && memcmp(crlf, "\r\n", 2) != 0)
+            io = conn_broken(r, REDIS_ERR_PROTOCOL, "protocol error: no CRLF after a value", err);
+        if (io) {
             rc = io;
             break;
         }
