@@ -52,8 +52,9 @@ typedef struct sml_store_watch sml_store_watch;
 SML_API int sml_store_watch_new(const char *uri, int64_t check_ms, sml_store_watch **out, sml_error *err);
 SML_API void sml_store_watch_free(sml_store_watch *w);
 /* Never blocks. Returns 1 and the current version when it differs from `known`, 0 when it does not, < 0 on error.
- * A store that cannot be reached (a Redis server restarting) is tried again at each periodic check, its connection
- * and subscription made anew; while it fails, the first error is returned, then one a minute ("still failing after
+ * A store that cannot be reached (a Redis server restarting) is tried again at the periodic checks, its connection
+ * and subscription made anew; while it fails, the checks come at twice the interval each time, up to every 30 s (a
+ * check may wait for a connection's timeout), the first error is returned, then one a minute ("still failing after
  * N s: ..."), and 0 otherwise. */
 SML_API int sml_store_watch_poll(sml_store_watch *w, uint64_t known, uint64_t *current, sml_error *err);
 /* What the last poll noticed about the watch itself and that is worth a log line (the store answering again after

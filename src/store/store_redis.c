@@ -38,7 +38,8 @@ static int reply_fail(redis_store *r, redisReply *rep, const char *what, sml_err
     return rc;
 }
 
-#define REDIS_TIMEOUT ((struct timeval){5, 0})
+#define REDIS_TIMEOUT ((struct timeval){5, 0})       /* connecting at first, and every read or write */
+#define REDIS_RECONNECT ((struct timeval){2, 0})     /* connecting again: a watcher waits for it in its stream */
 
 /* A connection that failed (server restarted, network dropped) is made again before the next command; until the
  * server is back, each command fails with the reason. */
@@ -46,6 +47,8 @@ static int conn_ready(redis_store *r, sml_error *err)
 {
     if (!r->c->err)
         return 0;
+    if (r->c->timeout)
+        *r->c->timeout = REDIS_RECONNECT;
     if (redisReconnect(r->c) != REDIS_OK || redisSetTimeout(r->c, REDIS_TIMEOUT) != REDIS_OK)
         return sml_fail(err, SML_EIO, "redis://%s: reconnecting: %s", r->where,
                         r->c->errstr[0] ? r->c->errstr : "failed");

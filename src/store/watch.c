@@ -23,8 +23,10 @@ struct sml_store_watch {
     int resubscribe; /* the subscription was lost (or never made): try again at each periodic check */
     int64_t check_ms;
     struct timespec last_check;
-    /* reading current failed: the first failure is reported, then one a minute; the recovery becomes a note */
+    /* reading current failed: the first failure is reported, then one a minute; the recovery becomes a note. While
+     * it fails, the checks (each may wait for a connection's timeout) come less and less often, up to every 30 s */
     int failing;
+    int64_t retry_ms;
     struct timespec fail_since, last_report;
     char note[256];
 };
@@ -36,6 +38,8 @@ int sml_is_store_uri(const char *uri)
         return 0;
     return strstr(uri, "://") || strncmp(uri, "dir:", 4) == 0 || (stat(uri, &st) == 0 && S_ISDIR(st.st_mode));
 }
+
+#define MAX_RETRY_MS ((int64_t)30000)
 
 static double ms_between(const struct timespec *a, const struct timespec *b)
 {
@@ -114,7 +118,7 @@ int sml_store_watch_poll(sml_store_watch *w, uint64_t known, uint64_t *current, 
     }
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!event && ms_between(&w->last_check, &now) < (double)w->check_ms)
+    if (!event && ms_between(&w->last_check, &now) < (double)(w->failing ? w->retry_ms : w->check_ms))
         return 0;
     w->last_check = now;
     int resubscribed = 0;
@@ -126,10 +130,13 @@ int sml_store_watch_poll(sml_store_watch *w, uint64_t known, uint64_t *current, 
     sml_error e = SML_ERROR_INIT;
     int rc = sml_store_current(w->store, &v, &e);
     if (rc && rc != SML_ENOTFOUND) {
+        w->retry_ms = w->failing ? w->retry_ms * 2 : w->check_ms * 2;
+        if (w->retry_ms > MAX_RETRY_MS)
+            w->retry_ms = MAX_RETRY_MS > w->check_ms ? MAX_RETRY_MS : w->check_ms;
         if (!w->failing) {
             w->failing = 1;
             w->fail_since = w->last_report = now;
-            return sml_fail(err, rc, "%s", e.msg);
+            return sml_fail(err, rc, "%s (checking again in %.1f s, then less often)", e.msg, (double)w->retry_ms / 1e3);
         }
         if (ms_between(&w->last_report, &now) < 60e3)
             return 0; /* reported already: one line a minute while it lasts */
