@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,11 +56,20 @@ static int conn_ready(redis_store *r, sml_error *err)
     return 0;
 }
 
-/* After a command found the connection broken (the first use since the server went away): 1 when a new one is made
- * and a read-only command may be sent again. */
-static int retry_once(redis_store *r)
+/* A read-only command. The first use of a connection the server dropped while it was idle finds it broken: the
+ * command is then sent once more on a new one. */
+static redisReply *read_command(redis_store *r, const char *fmt, ...)
 {
-    return (r->c->err == REDIS_ERR_EOF || r->c->err == REDIS_ERR_IO) && conn_ready(r, NULL) == 0;
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *rep = redisvCommand(r->c, fmt, ap);
+    va_end(ap);
+    if (!rep && (r->c->err == REDIS_ERR_EOF || r->c->err == REDIS_ERR_IO) && conn_ready(r, NULL) == 0) {
+        va_start(ap, fmt);
+        rep = redisvCommand(r->c, fmt, ap);
+        va_end(ap);
+    }
+    return rep;
 }
 
 int sml_redis_uri_parse(const char *location, char *host, size_t hostcap, int *port, const char **prefix,
@@ -125,9 +135,7 @@ static int redis_current(void *state, uint64_t *version, sml_error *err)
     int rc = conn_ready(r, err);
     if (rc)
         return rc;
-    redisReply *rep = redisCommand(r->c, "GET %s:current", r->prefix);
-    if (!rep && retry_once(r))
-        rep = redisCommand(r->c, "GET %s:current", r->prefix);
+    redisReply *rep = read_command(r, "GET %s:current", r->prefix);
     if (!rep || rep->type == REDIS_REPLY_ERROR)
         return reply_fail(r, rep, "GET current", err);
     if (rep->type == REDIS_REPLY_NIL) {
@@ -384,9 +392,7 @@ static int redis_fetch(void *state, uint64_t version, sml_strbuf *into, char *so
     snprintf(source, cap, "redis://%s version %" PRIu64, r->where, version);
     if ((rc = conn_ready(r, err)) != 0)
         return rc;
-    redisReply *rep = redisCommand(r->c, "STRLEN %s:v:%" PRIu64, r->prefix, version);
-    if (!rep && retry_once(r)) /* a connection dropped while idle is noticed here: once more on a new one */
-        rep = redisCommand(r->c, "STRLEN %s:v:%" PRIu64, r->prefix, version);
+    redisReply *rep = read_command(r, "STRLEN %s:v:%" PRIu64, r->prefix, version);
     if (!rep || rep->type != REDIS_REPLY_INTEGER)
         return reply_fail(r, rep, "STRLEN version", err);
     long long n = rep->integer;

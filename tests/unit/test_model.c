@@ -381,22 +381,28 @@ static void test_redis_fetch_replies(void)
     CHECK_INT(fetch_from("$3\r\nabc\r\n$3\r\ndef\r\n$3\r\nghi\r\n$1\r\nj\r\n", 10, 3, &sb, &err), 0);
     CHECK_INT(sb.len, 10);
     CHECK(sb.buf && memcmp(sb.buf, "abcdefghij", 10) == 0);
-    /* an error reply: the other replies are still read (the connection stays in step), the error is reported */
-    CHECK_INT(fetch_from("$3\r\nabc\r\n-WRONGTYPE not a string\r\n$1\r\nj\r\n", 7, 3, &sb, &err), SML_EIO);
-    CHECK_MSG(strstr(err.msg, "WRONGTYPE not a string") != NULL, "%s", err.msg);
-    /* a piece shorter than asked: the version was removed while being read */
-    CHECK_INT(fetch_from("$3\r\nabc\r\n$0\r\n\r\n", 6, 3, &sb, &err), SML_ENOTFOUND);
-    CHECK_MSG(strstr(err.msg, "removed while being read") != NULL, "%s", err.msg);
-    /* the server goes away in the middle of a payload */
-    CHECK_INT(fetch_from("$3\r\nabc\r\n$3\r\nd", 6, 3, &sb, &err), SML_EIO);
-    CHECK_MSG(strstr(err.msg, "Server closed the connection") != NULL, "%s", err.msg);
-    /* not the protocol: refused, never read past */
-    CHECK_INT(fetch_from("+OK\r\n", 3, 3, &sb, &err), SML_EIO);
-    CHECK_MSG(strstr(err.msg, "protocol error") != NULL, "%s", err.msg);
-    CHECK_INT(fetch_from("$3\r\nabcXY", 3, 3, &sb, &err), SML_EIO);
-    CHECK_MSG(strstr(err.msg, "no CRLF after a value") != NULL, "%s", err.msg);
-    CHECK_INT(fetch_from("$99999999999999999999\r\n", 3, 3, &sb, &err), SML_EIO);
-    CHECK_MSG(strstr(err.msg, "protocol error") != NULL, "%s", err.msg);
+    /* refusals, each with the code and a piece of the message it must give */
+    static const struct {
+        const char *replies;
+        size_t total;
+        int rc;
+        const char *msg;
+    } bad[] = {
+        /* an error reply: the other replies are still read (the connection stays in step), the error is reported */
+        {"$3\r\nabc\r\n-WRONGTYPE not a string\r\n$1\r\nj\r\n", 7, SML_EIO, "WRONGTYPE not a string"},
+        /* a piece shorter than asked: the version was removed while being read */
+        {"$3\r\nabc\r\n$0\r\n\r\n", 6, SML_ENOTFOUND, "removed while being read"},
+        /* the server goes away in the middle of a payload */
+        {"$3\r\nabc\r\n$3\r\nd", 6, SML_EIO, "Server closed the connection"},
+        /* not the protocol: refused, never read past */
+        {"+OK\r\n", 3, SML_EIO, "protocol error"},
+        {"$3\r\nabcXY", 3, SML_EIO, "no CRLF after a value"},
+        {"$99999999999999999999\r\n", 3, SML_EIO, "protocol error"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_INT(fetch_from(bad[i].replies, bad[i].total, 3, &sb, &err), bad[i].rc);
+        CHECK_MSG(strstr(err.msg, bad[i].msg) != NULL, "case %zu: %s", i, err.msg);
+    }
     sml_strbuf_release(&sb);
 }
 
